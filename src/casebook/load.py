@@ -1,0 +1,161 @@
+"""Stage 1, load: YAML files → plain data plus the line of every key.
+
+Uses PyYAML's safe loader only (no Python tags), refuses aliases (no "billion laughs") and files
+over a size limit, and keeps PyYAML's line and column for syntax errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass
+class Loaded:
+    """A YAML document's data with the 1-based line of each key path (("sections", 0, "kind"))."""
+
+    path: Path
+    display: str
+    data: Any
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+
+    def line(self, keypath: KeyPath) -> int:
+        """The line of `keypath`, or of its nearest parent that has one."""
+        while keypath not in self.lines and keypath:
+            keypath = keypath[:-1]
+        return self.lines.get(keypath, 1)
+
+
+def load_yaml(path: Path, display: str) -> Loaded | Problem:
+    """Read one YAML file; a `Problem` instead when it cannot be read as safe, plain YAML."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Problem(display, 1, "file", f"is {size:,} bytes; the limit is "
+                           f"{MAX_FILE_BYTES:,}: split the text or shorten it")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return Problem(display, 1, "file", f"is not UTF-8 text ({exc.reason} at byte "
+                       f"{exc.start}): save it as UTF-8")
+    except OSError as exc:
+        return Problem(display, 1, "file", f"cannot be read: {exc.strerror}")
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return Loaded(path, display, None)
+        aliased = _find_alias(node)
+        if aliased is not None:
+            return Problem(display, aliased.start_mark.line + 1, "yaml",
+                           "anchors and aliases (&name, *name) are not allowed in content files: "
+                           "write the value out")
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        column = f", column {mark.column + 1}" if mark else ""
+        what = exc.problem or exc.context or "syntax error"
+        return Problem(display, line, "yaml", f"YAML syntax error{column}: {what}")
+    except yaml.YAMLError as exc:
+        return Problem(display, 1, "yaml", f"YAML error: {exc}")
+    finally:
+        loader.dispose()
+    lines: dict[KeyPath, int] = {}
+    _record_lines(node, (), lines)
+    return Loaded(path, display, data, lines)
+
+
+def _find_alias(root: yaml.Node) -> yaml.Node | None:
+    """The first node reached twice: in a composed YAML graph that is what an alias makes."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return node
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
+
+
+def _record_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                child = (*path, key.value)
+                lines[child] = key.start_mark.line + 1
+                _record_lines(value, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, (*path, index), lines)
+
+
+SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+@dataclass
+class RawCase:
+    """One case folder: its slug, folder and the source-language file as loaded."""
+
+    slug: str
+    folder: Path
+    source: Loaded
+
+
+@dataclass
+class RawProject:
+    """Everything read from a content folder, before validation."""
+
+    content_dir: Path
+    publication: Loaded
+    cases: list[RawCase]
+    problems: list[Problem]
+
+
+def load_content(content_dir: Path) -> RawProject:
+    """Read `casebook.yaml` and every `cases/<slug>/<source_language>.yaml` below `content_dir`."""
+    problems: list[Problem] = []
+    display_root = content_dir.name or str(content_dir)
+
+    def display(path: Path) -> str:
+        return f"{display_root}/{path.relative_to(content_dir).as_posix()}"
+
+    pub_path = content_dir / "casebook.yaml"
+    publication = load_yaml(pub_path, display(pub_path))
+    if isinstance(publication, Problem):
+        problems.append(publication)
+        publication = Loaded(pub_path, display(pub_path), None)
+    source_language = "en"
+    if isinstance(publication.data, dict) and isinstance(publication.data.get("source_language"), str):
+        source_language = publication.data["source_language"]
+
+    cases: list[RawCase] = []
+    cases_dir = content_dir / "cases"
+    folders = sorted(p for p in cases_dir.iterdir() if p.is_dir()) if cases_dir.is_dir() else []
+    for folder in folders:
+        if folder.name.startswith("."):
+            continue
+        path = folder / f"{source_language}.yaml"
+        if not path.is_file():
+            problems.append(Problem(display(folder), 1, "case", f"has no {path.name}: every case "
+                                    f"folder needs its source-language file ({source_language}.yaml)"))
+            continue
+        loaded = load_yaml(path, display(path))
+        if isinstance(loaded, Problem):
+            problems.append(loaded)
+            continue
+        cases.append(RawCase(folder.name, folder, loaded))
+    return RawProject(content_dir, publication, cases, problems)

@@ -1,0 +1,103 @@
+"""Markdown body text → safe HTML for print, with footnotes inline for CSS `float: footnote`.
+
+CommonMark through markdown-it-py with the footnote plugin. Raw HTML is shown as text, links
+are kept only for http, https and mailto, and body headings are not headings (the layout owns
+the document outline). A blockquote's last paragraph that starts with an em dash becomes its
+`<footer>`: the source of a pull quote.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+ALLOWED_SCHEMES = ("http", "https", "mailto")
+ATTRIBUTION_MARKS = ("— ", "― ", "-- ")
+
+
+def _link_allowed(url: str) -> bool:
+    scheme = urlsplit(url.strip()).scheme.lower()
+    return scheme in ALLOWED_SCHEMES
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.use(footnote_plugin)
+    md.disable(["heading", "lheading", "html_block", "html_inline", "image"])
+    md.validateLink = _link_allowed
+    return md
+
+
+def render_markdown(source: str) -> str:
+    """Block Markdown → HTML (paragraphs, lists, quotations, footnotes as inline spans)."""
+    md = _parser()
+    env: dict = {}
+    tokens = md.parse(source, env)
+    notes = _take_footnotes(md, tokens, env)
+    _mark_attributions(tokens)
+    body = _without_footnote_block(tokens)
+    html = md.renderer.render(body, md.options, env)
+    for index, note in notes.items():
+        html = html.replace(_placeholder(index), f'<span class="footnote">{note}</span>')
+    return html
+
+
+def render_inline(source: str) -> str:
+    """One line of Markdown (emphasis, links) → HTML without a paragraph around it."""
+    return _parser().renderInline(source)
+
+
+def _without_footnote_block(tokens: list[Token]) -> list[Token]:
+    body, inside = [], False
+    for token in tokens:
+        if token.type == "footnote_block_open":
+            inside = True
+        elif token.type == "footnote_block_close":
+            inside = False
+        elif not inside:
+            body.append(token)
+    return body
+
+
+def _placeholder(index: int) -> str:
+    return f"\u0000footnote-{index}\u0000"
+
+
+def _take_footnotes(md: MarkdownIt, tokens: list[Token], env: dict) -> dict[int, str]:
+    """Render each footnote's text; put a placeholder where it is called."""
+    notes: dict[int, str] = {}
+    current: int | None = None
+    collected: list[Token] = []
+    for token in tokens:
+        if token.type == "footnote_open":
+            current, collected = token.meta["id"], []
+        elif token.type == "footnote_close" and current is not None:
+            inner = [t for t in collected if t.type not in ("paragraph_open", "paragraph_close",
+                                                           "footnote_anchor")]
+            notes[current] = md.renderer.render(inner, md.options, env).strip()
+            current = None
+        elif current is not None:
+            collected.append(token)
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "footnote_ref":
+                child.type = "text"
+                child.content = _placeholder(child.meta["id"])
+    return notes
+
+
+def _mark_attributions(tokens: list[Token]) -> None:
+    """In each blockquote, turn a last paragraph starting with '— ' into a <footer>."""
+    for index, token in enumerate(tokens):
+        if token.type != "blockquote_close" or index < 3:
+            continue
+        p_open, inline, p_close = tokens[index - 3 : index]
+        if (p_open.type == "paragraph_open" and inline.type == "inline"
+                and inline.content.startswith(ATTRIBUTION_MARKS)):
+            p_open.tag = p_close.tag = "footer"
+            p_open.attrSet("class", "attribution")

@@ -1,0 +1,96 @@
+"""Stage 5, paginate: HTML → laid-out pages → PDF bytes, with WeasyPrint.
+
+One `FontConfiguration` for the whole build, and a URL fetcher that reads only the project's
+own files (the case folder, layouts/, fonts/) and never the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint import HTML, Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .errors import RenderError
+
+MAX_PAGES = 400
+MAX_RESOURCE_BYTES = 20 * 1024 * 1024
+
+
+class ProjectFetcher(URLFetcher):
+    """Serves `file:` URLs under the allowed folders and `data:` URLs; refuses everything else.
+
+    Refusals are collected in `refused` so that the build can name them; WeasyPrint itself
+    would only log a warning and leave the resource out.
+    """
+
+    def __init__(self, roots: list[Path]):
+        super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
+        self.roots = [root.resolve() for root in roots]
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
+        if parts.scheme == "file" and parts.netloc in ("", "localhost"):
+            path = Path(unquote(parts.path)).resolve()
+            if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+                if path.stat().st_size > MAX_RESOURCE_BYTES:
+                    return self._refuse(url, "is larger than 20 MB")
+                mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(
+                    path.as_uri(), path.read_bytes(), headers={"Content-Type": mime}
+                )
+            return self._refuse(url, "is not a file inside the case folder, layouts/ or fonts/")
+        return self._refuse(url, "is not a local file (no network access during a build)")
+
+    def _refuse(self, url: str, why: str) -> URLFetcherResponse:
+        self.refused.append(f"{url} {why}")
+        raise ValueError(f"refused {url}: {why}")
+
+
+class Paginator:
+    """Lays out HTML documents with shared fonts, and writes them as PDF."""
+
+    def __init__(self, layouts: Path, fonts: Path):
+        self.font_config = FontConfiguration()
+        self.layouts = layouts
+        self.fonts = fonts
+        self.image_cache: dict = {}
+
+    def lay_out(self, html: str, base: Path, what: str) -> Document:
+        """Lay out one HTML document whose relative references resolve in `base`."""
+        fetcher = ProjectFetcher([base, self.layouts, self.fonts])
+        with _quiet_weasyprint():
+            document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render(
+                font_config=self.font_config, cache=self.image_cache
+            )
+        if fetcher.refused:
+            raise RenderError(f"{what}: refused to load " + "; ".join(fetcher.refused) +
+                              ". Reference only files in the case folder.")
+        if len(document.pages) > MAX_PAGES:
+            raise RenderError(f"{what}: runs to {len(document.pages)} pages, more than the limit "
+                              f"of {MAX_PAGES}; shorten the text or split the case")
+        return document
+
+    @staticmethod
+    def write(document: Document, finisher=None) -> bytes:
+        with _quiet_weasyprint():
+            return document.write_pdf(finisher=finisher)
+
+
+class _quiet_weasyprint:
+    """Keep WeasyPrint's own warnings (about refused URLs we report anyway) off the console."""
+
+    def __enter__(self):
+        self.logger = logging.getLogger("weasyprint")
+        self.level = self.logger.level
+        self.logger.setLevel(logging.ERROR)
+
+    def __exit__(self, *exc):
+        self.logger.setLevel(self.level)

@@ -1,0 +1,35 @@
+"""Where a project's parts are: content/, layouts/, fonts/ and the output folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ProjectError
+
+# The layouts and fonts that ship with casebook (a checkout or an editable install).
+SHIPPED_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Project:
+    content: Path
+    layouts: Path
+    fonts: Path
+    out: Path
+
+    @classmethod
+    def locate(cls, content: Path | str = "content", out: Path | str = "build") -> Project:
+        """The project for a content folder; layouts/ and fonts/ beside it, else casebook's own."""
+        content = Path(content).resolve()
+        if not (content / "casebook.yaml").is_file():
+            raise ProjectError(
+                f"{content} has no casebook.yaml: run casebook in the project folder "
+                "(the one that holds content/) or point to the content with --content DIR"
+            )
+        root = content.parent
+        layouts = root / "layouts" if (root / "layouts").is_dir() else SHIPPED_ROOT / "layouts"
+        fonts = root / "fonts" if (root / "fonts").is_dir() else SHIPPED_ROOT / "fonts"
+        if not (layouts / "case.html.j2").is_file():
+            raise ProjectError(f"{layouts} holds no case.html.j2: the layouts are missing")
+        return cls(content, layouts, fonts, Path(out).resolve())
