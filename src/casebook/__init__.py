@@ -7,7 +7,7 @@ once) → `model` (frozen dataclasses) → `render` (Jinja2 → HTML) → `pagin
 
 __version__ = "0.1.0"
 
-from .build import BuildResult, Output, build, check  # noqa: E402
-from .errors import CasebookError, ContentError, Problem  # noqa: E402
+from .build import BuildResult, Output, build, check
+from .errors import CasebookError, ContentError, Problem
 
 __all__ = ["BuildResult", "CasebookError", "ContentError", "Output", "Problem", "build", "check"]

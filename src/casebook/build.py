@@ -67,7 +67,9 @@ def build(content: Path | str = "content", out: Path | str = "build") -> BuildRe
             write_atomic(target, pdf)
             output = Output(target, "case", case.language, case.slug, len(document.pages), len(pdf))
             result.outputs.append(output)
-            log.info("wrote %s (%d pages, %d KB)", _shown(target), output.pages, output.bytes // 1024)
+            log.info(
+                "wrote %s (%d pages, %d KB)", _shown(target), output.pages, output.bytes // 1024
+            )
     result.seconds = time.perf_counter() - started
     return result
 

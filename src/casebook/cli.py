@@ -22,16 +22,22 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--content", default="content", metavar="DIR",
-                         help="the content folder holding casebook.yaml (default: content)")
-        sub.add_argument("--debug", action="store_true",
-                         help="show a traceback for unexpected errors")
+        sub.add_argument(
+            "--content",
+            default="content",
+            metavar="DIR",
+            help="the content folder holding casebook.yaml (default: content)",
+        )
+        sub.add_argument(
+            "--debug", action="store_true", help="show a traceback for unexpected errors"
+        )
         sub.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
     build_cmd = commands.add_parser("build", help="check the content, then write every PDF")
     common(build_cmd)
-    build_cmd.add_argument("--out", default="build", metavar="DIR",
-                           help="the output folder (default: build)")
+    build_cmd.add_argument(
+        "--out", default="build", metavar="DIR", help="the output folder (default: build)"
+    )
     check_cmd = commands.add_parser("check", help="check the content and report every problem")
     common(check_cmd)
     return parser
@@ -64,9 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if args.debug:
             raise
-        print(f"casebook: internal error: {type(exc).__name__}: {exc}\n"
-              "This is a bug in casebook; run again with --debug for the traceback and "
-              "report it.", file=sys.stderr)
+        print(
+            f"casebook: internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in casebook; run again with --debug for the traceback and "
+            "report it.",
+            file=sys.stderr,
+        )
         return 70
     return 0
 

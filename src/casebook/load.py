@@ -39,12 +39,20 @@ def load_yaml(path: Path, display: str) -> Loaded | Problem:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return Problem(display, 1, "file", f"is {size:,} bytes; the limit is "
-                           f"{MAX_FILE_BYTES:,}: split the text or shorten it")
+            return Problem(
+                display,
+                1,
+                "file",
+                f"is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}: split the text or shorten it",
+            )
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return Problem(display, 1, "file", f"is not UTF-8 text ({exc.reason} at byte "
-                       f"{exc.start}): save it as UTF-8")
+        return Problem(
+            display,
+            1,
+            "file",
+            f"is not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8",
+        )
     except OSError as exc:
         return Problem(display, 1, "file", f"cannot be read: {exc.strerror}")
     loader = yaml.SafeLoader(text)
@@ -54,9 +62,13 @@ def load_yaml(path: Path, display: str) -> Loaded | Problem:
             return Loaded(path, display, None)
         aliased = _find_alias(node)
         if aliased is not None:
-            return Problem(display, aliased.start_mark.line + 1, "yaml",
-                           "anchors and aliases (&name, *name) are not allowed in content files: "
-                           "write the value out")
+            return Problem(
+                display,
+                aliased.start_mark.line + 1,
+                "yaml",
+                "anchors and aliases (&name, *name) are not allowed in content files: "
+                "write the value out",
+            )
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -139,7 +151,9 @@ def load_content(content_dir: Path) -> RawProject:
         problems.append(publication)
         publication = Loaded(pub_path, display(pub_path), None)
     source_language = "en"
-    if isinstance(publication.data, dict) and isinstance(publication.data.get("source_language"), str):
+    if isinstance(publication.data, dict) and isinstance(
+        publication.data.get("source_language"), str
+    ):
         source_language = publication.data["source_language"]
 
     cases: list[RawCase] = []
@@ -150,8 +164,15 @@ def load_content(content_dir: Path) -> RawProject:
             continue
         path = folder / f"{source_language}.yaml"
         if not path.is_file():
-            problems.append(Problem(display(folder), 1, "case", f"has no {path.name}: every case "
-                                    f"folder needs its source-language file ({source_language}.yaml)"))
+            problems.append(
+                Problem(
+                    display(folder),
+                    1,
+                    "case",
+                    f"has no {path.name}: every case "
+                    f"folder needs its source-language file ({source_language}.yaml)",
+                )
+            )
             continue
         loaded = load_yaml(path, display(path))
         if isinstance(loaded, Problem):

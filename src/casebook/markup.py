@@ -77,8 +77,11 @@ def _take_footnotes(md: MarkdownIt, tokens: list[Token], env: dict) -> dict[int,
         if token.type == "footnote_open":
             current, collected = token.meta["id"], []
         elif token.type == "footnote_close" and current is not None:
-            inner = [t for t in collected if t.type not in ("paragraph_open", "paragraph_close",
-                                                           "footnote_anchor")]
+            inner = [
+                t
+                for t in collected
+                if t.type not in ("paragraph_open", "paragraph_close", "footnote_anchor")
+            ]
             notes[current] = md.renderer.render(inner, md.options, env).strip()
             current = None
         elif current is not None:
@@ -97,7 +100,10 @@ def _mark_attributions(tokens: list[Token]) -> None:
         if token.type != "blockquote_close" or index < 3:
             continue
         p_open, inline, p_close = tokens[index - 3 : index]
-        if (p_open.type == "paragraph_open" and inline.type == "inline"
-                and inline.content.startswith(ATTRIBUTION_MARKS)):
+        if (
+            p_open.type == "paragraph_open"
+            and inline.type == "inline"
+            and inline.content.startswith(ATTRIBUTION_MARKS)
+        ):
             p_open.tag = p_close.tag = "footer"
             p_open.attrSet("class", "attribution")

@@ -71,11 +71,16 @@ class Paginator:
                 font_config=self.font_config, cache=self.image_cache
             )
         if fetcher.refused:
-            raise RenderError(f"{what}: refused to load " + "; ".join(fetcher.refused) +
-                              ". Reference only files in the case folder.")
+            raise RenderError(
+                f"{what}: refused to load "
+                + "; ".join(fetcher.refused)
+                + ". Reference only files in the case folder."
+            )
         if len(document.pages) > MAX_PAGES:
-            raise RenderError(f"{what}: runs to {len(document.pages)} pages, more than the limit "
-                              f"of {MAX_PAGES}; shorten the text or split the case")
+            raise RenderError(
+                f"{what}: runs to {len(document.pages)} pages, more than the limit "
+                f"of {MAX_PAGES}; shorten the text or split the case"
+            )
         return document
 
     @staticmethod

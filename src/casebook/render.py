@@ -37,7 +37,9 @@ class Renderer:
         self.env.filters["inline"] = lambda s: Markup(render_inline(s))
         self.env.filters["plaintext"] = lambda s: Markup(render_inline(s)).striptags()
         self.env.filters["month"] = format_month
-        self.env.filters["names"] = lambda names, locale="en": format_list(list(names), locale=locale)
+        self.env.filters["names"] = lambda names, locale="en": format_list(
+            list(names), locale=locale
+        )
         self.env.globals["layouts_url"] = layouts.as_uri()
 
     def render_case(self, case: Case, publication: Publication, modified: str | None = None) -> str:

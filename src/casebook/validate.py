@@ -65,8 +65,10 @@ def pattern(regex: re.Pattern[str], what: str) -> Callable[[Any], str]:
 
 def year_month(value: Any) -> YearMonth:
     if hasattr(value, "year") and hasattr(value, "month"):
-        raise Invalid(f"{value} is a full date: write the month only, as YYYY-MM "
-                      f"(e.g. {value.year:04d}-{value.month:02d})")
+        raise Invalid(
+            f"{value} is a full date: write the month only, as YYYY-MM "
+            f"(e.g. {value.year:04d}-{value.month:02d})"
+        )
     raw = text(value)
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", raw)
     if not match:
@@ -166,7 +168,9 @@ class Checker:
             Problem(self.loaded.display, self.loaded.line(keypath), _key(keypath), message)
         )
 
-    def fields(self, data: Any, fields: tuple[Field, ...], at: KeyPath = ()) -> dict[str, Any] | None:
+    def fields(
+        self, data: Any, fields: tuple[Field, ...], at: KeyPath = ()
+    ) -> dict[str, Any] | None:
         """Check a mapping against `fields`; the checked values, or None if anything failed."""
         if not isinstance(data, dict):
             what = "empty" if data is None else _kind(data)
@@ -205,8 +209,11 @@ def validate_project(raw: RawProject) -> Publication:
     for raw_case in raw.cases:
         checker = Checker(raw_case.source, problems)
         if not re.match(SLUG_RE, raw_case.slug):
-            checker.report((), f"the folder name {raw_case.slug!r} is not a slug: use lower-case "
-                           "letters, digits and single hyphens (e.g. bond-uk)")
+            checker.report(
+                (),
+                f"the folder name {raw_case.slug!r} is not a slug: use lower-case "
+                "letters, digits and single hyphens (e.g. bond-uk)",
+            )
             continue
         language = raw_case.source.path.stem
         case = _check_case(checker, raw_case.slug, raw_case.folder, language)
@@ -219,8 +226,9 @@ def validate_project(raw: RawProject) -> Publication:
             if slug not in slugs:
                 pub.report(("order", index), f"{slug!r} is not a case folder in cases/")
         if settings["source_language"] not in settings["languages"]:
-            pub.report(("languages",), f"must include the source language "
-                       f"{settings['source_language']!r}")
+            pub.report(
+                ("languages",), f"must include the source language {settings['source_language']!r}"
+            )
     if not raw.cases and not problems:
         pub.report((), "there are no cases: add a folder cases/<slug>/ with an en.yaml")
     if problems or settings is None:
@@ -245,8 +253,11 @@ def _check_case(checker: Checker, slug: str, folder: Path, language: str) -> Cas
     cover = None
     if isinstance(data, dict) and data.get("cover") is not None:
         cover = _check_cover(checker, data["cover"], folder)
-    if values is None or sections is None or (cover is None and isinstance(data, dict)
-                                               and data.get("cover") is not None):
+    if (
+        values is None
+        or sections is None
+        or (cover is None and isinstance(data, dict) and data.get("cover") is not None)
+    ):
         return None
     return Case(
         slug=slug,
@@ -269,8 +280,9 @@ def _check_sections(checker: Checker, data: Any) -> tuple[Section, ...] | None:
     if data is None:
         return None  # reported as missing by the field check
     if not isinstance(data, list) or not data:
-        checker.report(("sections",), "must be a list of at least one section "
-                       "(each with kind and body)")
+        checker.report(
+            ("sections",), "must be a list of at least one section (each with kind and body)"
+        )
         return None
     sections = []
     for index, item in enumerate(data):
@@ -287,16 +299,21 @@ def _check_cover(checker: Checker, data: Any, folder: Path) -> Cover | None:
     name = values["image"]
     target = (folder / name).resolve()
     if not target.is_relative_to(folder.resolve()) or Path(name).is_absolute():
-        checker.report(("cover", "image"), f"{name!r} is outside the case folder: put the image "
-                       "in the case folder and give its file name")
+        checker.report(
+            ("cover", "image"),
+            f"{name!r} is outside the case folder: put the image "
+            "in the case folder and give its file name",
+        )
         return None
     if not target.is_file():
-        checker.report(("cover", "image"), f"{name!r} is not a file in the case folder "
-                       f"{folder.name}/")
+        checker.report(
+            ("cover", "image"), f"{name!r} is not a file in the case folder {folder.name}/"
+        )
         return None
     if target.suffix.lower() not in IMAGE_SUFFIXES:
-        checker.report(("cover", "image"), f"{name!r} is not an image: use one of "
-                       f"{', '.join(IMAGE_SUFFIXES)}")
+        checker.report(
+            ("cover", "image"), f"{name!r} is not an image: use one of {', '.join(IMAGE_SUFFIXES)}"
+        )
         return None
     return Cover(target, values["alt"])
 
