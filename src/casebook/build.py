@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .book import assemble_book
 from .load import load_content
 from .model import Publication
 from .paginate import Paginator
@@ -58,7 +59,10 @@ def build(content: Path | str = "content", out: Path | str = "build") -> BuildRe
     with build_lock(project.out):
         for case in publication.cases:
             # 4. Render the case's HTML through the layouts.
-            html = renderer.render_case(case, publication, modified=modified)
+            html = renderer.render(
+                "case.html.j2", case=case, publication=publication, lang=case.language,
+                modified=modified,
+            )
             # 5. Lay it out and write the PDF.
             document = paginator.lay_out(html, case.folder, f"{case.folder.name}/{case.language}")
             pdf = paginator.write(document)
@@ -70,6 +74,14 @@ def build(content: Path | str = "content", out: Path | str = "build") -> BuildRe
             log.info(
                 "wrote %s (%d pages, %d KB)", _shown(target), output.pages, output.bytes // 1024
             )
+        # 6. Assemble the book: front matter, every case, index.
+        lang = publication.source_language
+        book = assemble_book(publication, lang, renderer, paginator, modified)
+        target = inside(project.out, lang, "casebook.pdf")
+        # 7. Publish it atomically.
+        write_atomic(target, book.pdf)
+        result.outputs.append(Output(target, "casebook", lang, None, book.pages, len(book.pdf)))
+        log.info("wrote %s (%d pages, %d KB)", _shown(target), book.pages, len(book.pdf) // 1024)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -87,6 +87,8 @@ class Publication:
     languages: tuple[str, ...]
     introduction: str | None
     cases: tuple[Case, ...]
+    licence: str | None = None
+    contents_by_region: bool = False
 
     def case(self, slug: str) -> Case:
         return next(case for case in self.cases if case.slug == slug)

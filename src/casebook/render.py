@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from babel.dates import format_skeleton
@@ -15,7 +16,7 @@ from babel.lists import format_list
 from markupsafe import Markup
 
 from .markup import render_inline, render_markdown
-from .model import Case, Publication, YearMonth
+from .model import YearMonth
 
 
 class Renderer:
@@ -42,11 +43,9 @@ class Renderer:
         )
         self.env.globals["layouts_url"] = layouts.as_uri()
 
-    def render_case(self, case: Case, publication: Publication, modified: str | None = None) -> str:
-        """The HTML of one case study as a document of its own."""
-        return self.env.get_template("case.html.j2").render(
-            case=case, publication=publication, lang=case.language, modified=modified
-        )
+    def render(self, template: str, **context: Any) -> str:
+        """The HTML of `template` (a file in layouts/) with `context`."""
+        return self.env.get_template(template).render(**context)
 
 
 def format_month(value: YearMonth, locale: str = "en") -> str:

@@ -101,6 +101,12 @@ def lang_list(value: Any) -> tuple[str, ...]:
     return items
 
 
+def boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"must be true or false, not {value!r}")
+    return value
+
+
 def slug_list(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         raise Invalid(f"must be a list of case slugs, not {_kind(value)}")
@@ -129,6 +135,8 @@ PUBLICATION_FIELDS = (
     Field("languages", lang_list),
     Field("introduction", text, required=False),
     Field("order", slug_list, required=False),
+    Field("licence", text, required=False),
+    Field("contents_by_region", boolean, required=False),
 )
 
 CASE_FIELDS = (
@@ -243,6 +251,8 @@ def validate_project(raw: RawProject) -> Publication:
         languages=settings["languages"],
         introduction=settings.get("introduction"),
         cases=order_cases(cases, list(settings.get("order", ()))),
+        licence=settings.get("licence"),
+        contents_by_region=settings.get("contents_by_region", False),
     )
 
 

@@ -1,0 +1,148 @@
+"""Stage 6, book: the cases laid out as book parts, front matter and index → one PDF.
+
+Each case is laid out once for the book, numbered on from the part before it
+(`@page :first { counter-reset: page N }`), so that the contents can print real page numbers
+without a second layout pass. Parts with an odd number of pages get a blank page, so every case
+starts on a right-hand page. The parts are joined with `Document.copy()`, which keeps every
+bookmark and the links from the contents into the cases; `/PageLabels` make the viewer show
+the printed numbers (i, ii, iii… then 1, 2, 3…).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pydyf
+
+from .model import REGIONS, Case, Publication
+from .paginate import Paginator
+from .render import Renderer
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A case and the book page it starts on."""
+
+    case: Case
+    page: int
+
+
+@dataclass(frozen=True)
+class Group:
+    region: str | None
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Place:
+    country: str | None
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class RegionIndex:
+    region: str
+    places: tuple[Place, ...]
+
+
+@dataclass(frozen=True)
+class Book:
+    pdf: bytes
+    pages: int
+    front_pages: int
+    entries: tuple[Entry, ...]
+    layouts: int  # how many documents were laid out to make it
+
+
+def assemble_book(
+    publication: Publication,
+    lang: str,
+    renderer: Renderer,
+    paginator: Paginator,
+    modified: str | None = None,
+) -> Book:
+    """Lay out and join the whole book for one language."""
+    common = {"publication": publication, "lang": lang, "modified": modified}
+    blank = paginator.lay_out(
+        renderer.render("book-blank.html.j2", **common), paginator.layouts, "book blank page"
+    ).pages[0]
+
+    # 1. The cases, each numbered on from the one before, each starting on a right-hand page.
+    body, entries, page = [], [], 1
+    for case in publication.cases:
+        html = renderer.render("book-case.html.j2", case=case, start=page, **common)
+        part = paginator.lay_out(html, case.folder, f"book: {case.slug}")
+        entries.append(Entry(case, page))
+        body.extend(part.pages)
+        page += len(part.pages)
+        if len(part.pages) % 2:
+            body.append(blank)
+            page += 1
+
+    # 2. The index of cases by region and country, after the last case.
+    index_html = renderer.render(
+        "book-index.html.j2", index=index_by_region(entries), start=page, **common
+    )
+    index = paginator.lay_out(index_html, paginator.layouts, "book index")
+
+    # 3. The front matter, now that every case's first page is known; an even number of pages.
+    front_html = renderer.render(
+        "book-front.html.j2",
+        groups=contents_groups(entries, publication.contents_by_region),
+        index_page=page,
+        regions=sorted({c.region for c in publication.cases}, key=REGIONS.index),
+        **common,
+    )
+    front = paginator.lay_out(front_html, paginator.layouts, "book front matter")
+    front_pages = list(front.pages) + ([blank] if len(front.pages) % 2 else [])
+
+    # 4. Join the parts; the front matter's metadata is the book's.
+    book = front.copy([*front_pages, *body, *index.pages])
+    pdf = paginator.write(book, finisher=page_labels(len(front_pages)))
+    return Book(
+        pdf=pdf,
+        pages=len(book.pages),
+        front_pages=len(front_pages),
+        entries=tuple(entries),
+        layouts=len(publication.cases) + 3,
+    )
+
+
+def contents_groups(entries: list[Entry], by_region: bool) -> tuple[Group, ...]:
+    """The contents: one list in book order, or one list per region (regions in fixed order)."""
+    if not by_region:
+        return (Group(None, tuple(entries)),)
+    return tuple(
+        Group(region, tuple(e for e in entries if e.case.region == region))
+        for region in REGIONS
+        if any(e.case.region == region for e in entries)
+    )
+
+
+def index_by_region(entries: list[Entry]) -> tuple[RegionIndex, ...]:
+    """Regions in fixed order; countries alphabetically, regional and global work last."""
+    index = []
+    for region in REGIONS:
+        in_region = [e for e in entries if e.case.region == region]
+        if not in_region:
+            continue
+        countries = sorted({e.case.country for e in in_region}, key=lambda c: (c is None, c or ""))
+        places = tuple(
+            Place(country, tuple(e for e in in_region if e.case.country == country))
+            for country in countries
+        )
+        index.append(RegionIndex(region, places))
+    return tuple(index)
+
+
+def page_labels(front_pages: int) -> Callable:
+    """A WeasyPrint finisher writing /PageLabels: roman for the front matter, then 1, 2, 3…"""
+
+    def finish(document, pdf: pydyf.PDF) -> None:
+        numbers = pydyf.Array([0, pydyf.Dictionary({"S": "/r"})])
+        if front_pages:
+            numbers.extend([front_pages, pydyf.Dictionary({"S": "/D"})])
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": numbers})
+
+    return finish
