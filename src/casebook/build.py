@@ -60,7 +60,10 @@ def build(content: Path | str = "content", out: Path | str = "build") -> BuildRe
         for case in publication.cases:
             # 4. Render the case's HTML through the layouts.
             html = renderer.render(
-                "case.html.j2", case=case, publication=publication, lang=case.language,
+                "case.html.j2",
+                case=case,
+                publication=publication,
+                lang=case.language,
                 modified=modified,
             )
             # 5. Lay it out and write the PDF.
