@@ -108,7 +108,8 @@ def test_blank_pages_are_empty_and_running_heads_follow_the_book(book):
     path, _, publication = book
     reader = PdfReader(path)
     labels = reader.page_labels
-    titles = {i: c for c in publication.cases for i in _find(title_pages(path), c.coalition)}
+    found = title_pages(path)
+    titles = {i: c for c in publication.cases for i in _find(found, c.coalition)}
     current = None
     with pdfplumber.open(path) as pdf:
         for index, page in enumerate(pdf.pages):
