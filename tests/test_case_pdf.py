@@ -26,7 +26,7 @@ def source(slug: str) -> dict:
 
 def test_one_pdf_per_case(shipped):
     result, out = shipped
-    assert sorted(p.stem for p in (out / "en").glob("*.pdf")) == SLUGS
+    assert sorted(p.stem for p in (out / "en").glob("*.pdf")) == sorted([*SLUGS, "casebook"])
     assert {o.case for o in result.outputs if o.kind == "case" and o.language == "en"} == set(SLUGS)
 
 
@@ -137,7 +137,7 @@ def test_source_fidelity_of_the_shipped_cases(shipped):
             pytest.fail(f"{tool} is missing in CI")
         pytest.skip(f"{tool} is not beside this checkout")
     _, out = shipped
-    pdfs = sorted(str(p) for p in (out / "en").glob("*.pdf"))
+    pdfs = sorted(str(out / "en" / f"{slug}.pdf") for slug in SLUGS)
     run = subprocess.run([sys.executable, str(tool), *pdfs], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
     shares = [float(line.split()[0]) for line in run.stdout.splitlines() if line[:1].isdigit()]

@@ -50,7 +50,7 @@ def long_case(paragraphs: int) -> str:
 def test_a_thirty_page_case_with_footnotes_everywhere_and_long_words(scratch):
     scratch.case("long", long_case(180))
     result = scratch.build()
-    (output,) = result.outputs
+    (output,) = [o for o in result.outputs if o.kind == "case"]
     reader = PdfReader(output.path)
     assert len(reader.pages) >= 30
     text = pdf_text(output.path)

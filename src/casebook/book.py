@@ -17,7 +17,7 @@ import pydyf
 
 from .model import REGIONS, Case, Publication
 from .paginate import Paginator
-from .render import Renderer
+from .render import BOOK_STYLESHEETS, Renderer
 
 
 @dataclass(frozen=True)
@@ -64,15 +64,18 @@ def assemble_book(
 ) -> Book:
     """Lay out and join the whole book for one language."""
     common = {"publication": publication, "lang": lang, "modified": modified}
-    blank = paginator.lay_out(
-        renderer.render("book-blank.html.j2", **common), paginator.layouts, "book blank page"
-    ).pages[0]
+    layouts = paginator.layouts
+
+    def render(template: str, base=layouts, **context):
+        return renderer.render(template, base, BOOK_STYLESHEETS, **common, **context)
+
+    blank = paginator.lay_out(render("book-blank.html.j2"), "book blank page").pages[0]
 
     # 1. The cases, each numbered on from the one before, each starting on a right-hand page.
     body, entries, page = [], [], 1
     for case in publication.cases:
-        html = renderer.render("book-case.html.j2", case=case, start=page, **common)
-        part = paginator.lay_out(html, case.folder, f"book: {case.slug}")
+        html = render("book-case.html.j2", case.folder, case=case, start=page)
+        part = paginator.lay_out(html, f"book: {case.slug}")
         entries.append(Entry(case, page))
         body.extend(part.pages)
         page += len(part.pages)
@@ -81,20 +84,17 @@ def assemble_book(
             page += 1
 
     # 2. The index of cases by region and country, after the last case.
-    index_html = renderer.render(
-        "book-index.html.j2", index=index_by_region(entries), start=page, **common
-    )
-    index = paginator.lay_out(index_html, paginator.layouts, "book index")
+    index_html = render("book-index.html.j2", index=index_by_region(entries), start=page)
+    index = paginator.lay_out(index_html, "book index")
 
     # 3. The front matter, now that every case's first page is known; an even number of pages.
-    front_html = renderer.render(
+    front_html = render(
         "book-front.html.j2",
         groups=contents_groups(entries, publication.contents_by_region),
         index_page=page,
         regions=sorted({c.region for c in publication.cases}, key=REGIONS.index),
-        **common,
     )
-    front = paginator.lay_out(front_html, paginator.layouts, "book front matter")
+    front = paginator.lay_out(front_html, "book front matter")
     front_pages = list(front.pages) + ([blank] if len(front.pages) % 2 else [])
 
     # 4. Join the parts; the front matter's metadata is the book's.

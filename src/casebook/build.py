@@ -61,13 +61,14 @@ def build(content: Path | str = "content", out: Path | str = "build") -> BuildRe
             # 4. Render the case's HTML through the layouts.
             html = renderer.render(
                 "case.html.j2",
+                case.folder,
                 case=case,
                 publication=publication,
                 lang=case.language,
                 modified=modified,
             )
             # 5. Lay it out and write the PDF.
-            document = paginator.lay_out(html, case.folder, f"{case.folder.name}/{case.language}")
+            document = paginator.lay_out(html, f"{case.folder.name}/{case.language}")
             pdf = paginator.write(document)
             # 6. Publish it atomically.
             target = inside(project.out, case.language, f"{case.slug}.pdf")

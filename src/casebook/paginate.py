@@ -11,11 +11,12 @@ import mimetypes
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint import HTML, Document
+from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import RenderError
+from .render import HtmlDocument
 
 MAX_PAGES = 400
 MAX_RESOURCE_BYTES = 20 * 1024 * 1024
@@ -62,13 +63,32 @@ class Paginator:
         self.layouts = layouts
         self.fonts = fonts
         self.image_cache: dict = {}
+        self._stylesheets: dict[str, CSS] = {}
+        self._style_fetcher = ProjectFetcher([layouts, fonts])
 
-    def lay_out(self, html: str, base: Path, what: str) -> Document:
-        """Lay out one HTML document whose relative references resolve in `base`."""
-        fetcher = ProjectFetcher([base, self.layouts, self.fonts])
+    def stylesheet(self, name: str) -> CSS:
+        """A stylesheet of layouts/, parsed (and its fonts loaded) once per build."""
+        if name not in self._stylesheets:
+            with _quiet_weasyprint():
+                self._stylesheets[name] = CSS(
+                    filename=self.layouts / name,
+                    font_config=self.font_config,
+                    url_fetcher=self._style_fetcher,
+                )
+            if self._style_fetcher.refused:
+                raise RenderError(
+                    f"layouts/{name}: refused to load " + "; ".join(self._style_fetcher.refused)
+                )
+        return self._stylesheets[name]
+
+    def lay_out(self, source: HtmlDocument, what: str) -> Document:
+        """Lay out one HTML document with its stylesheets."""
+        stylesheets = [self.stylesheet(name) for name in source.stylesheets]
+        fetcher = ProjectFetcher([source.base, self.layouts, self.fonts])
+        html = HTML(string=source.html, base_url=source.base.as_uri() + "/", url_fetcher=fetcher)
         with _quiet_weasyprint():
-            document = HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher).render(
-                font_config=self.font_config, cache=self.image_cache
+            document = html.render(
+                stylesheets=stylesheets, font_config=self.font_config, cache=self.image_cache
             )
         if fetcher.refused:
             raise RenderError(

@@ -7,6 +7,7 @@ loudly instead of printing nothing. No WeasyPrint here.
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,18 @@ from markupsafe import Markup
 
 from .markup import render_inline, render_markdown
 from .model import YearMonth
+
+CASE_STYLESHEETS = ("fonts.css", "print.css")
+BOOK_STYLESHEETS = (*CASE_STYLESHEETS, "book.css")
+
+
+@dataclass(frozen=True)
+class HtmlDocument:
+    """An HTML document, the folder its references resolve in, and its stylesheets in layouts/."""
+
+    html: str
+    base: Path
+    stylesheets: tuple[str, ...]
 
 
 class Renderer:
@@ -43,9 +56,23 @@ class Renderer:
         )
         self.env.globals["layouts_url"] = layouts.as_uri()
 
-    def render(self, template: str, **context: Any) -> str:
-        """The HTML of `template` (a file in layouts/) with `context`."""
-        return self.env.get_template(template).render(**context)
+    def render(
+        self,
+        template: str,
+        base: Path,
+        stylesheets: tuple[str, ...] = CASE_STYLESHEETS,
+        standalone: bool = False,
+        **context: Any,
+    ) -> HtmlDocument:
+        """`template` (a file in layouts/) rendered with `context`.
+
+        `base` is the folder that relative references resolve in. A `standalone` document
+        links its stylesheets, for a browser or plain `weasyprint`.
+        """
+        html = self.env.get_template(template).render(
+            stylesheets=stylesheets, standalone=standalone, **context
+        )
+        return HtmlDocument(html, base, stylesheets)
 
 
 def format_month(value: YearMonth, locale: str = "en") -> str:
