@@ -44,7 +44,7 @@ def contents_lines(path) -> dict[str, str]:
 def book(shipped):
     result, out = shipped
     cases = {o.case: o for o in result.outputs if o.kind == "case" and o.language == "en"}
-    return out / "en" / "casebook.pdf", cases, casebook.check(CONTENT)
+    return out / "en" / "casebook.pdf", cases, casebook.check(CONTENT).source
 
 
 def test_contents_page_numbers_are_the_labels_of_the_title_pages(book):

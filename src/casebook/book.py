@@ -57,13 +57,12 @@ class Book:
 
 def assemble_book(
     publication: Publication,
-    lang: str,
     renderer: Renderer,
     paginator: Paginator,
     modified: str | None = None,
 ) -> Book:
-    """Lay out and join the whole book for one language."""
-    common = {"publication": publication, "lang": lang, "modified": modified}
+    """Lay out and join the whole book of one edition (`publication.language`)."""
+    common = {"publication": publication, "lang": publication.language, "modified": modified}
     layouts = paginator.layouts
 
     def render(template: str, base=layouts, **context):

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 
 from . import __version__
-from .build import build, check
+from .build import build, check, read_project
 from .errors import CasebookError, ContentError
+from .translations import (
+    STATUSES,
+    TranslationStatus,
+    all_statuses,
+    new_translation,
+    stamp_translation,
+)
 
 log = logging.getLogger("casebook")
 
@@ -40,6 +48,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     check_cmd = commands.add_parser("check", help="check the content and report every problem")
     common(check_cmd)
+
+    tr_cmd = commands.add_parser(
+        "translations", help="the status of every translation; start or stamp one"
+    )
+    common(tr_cmd)
+    tr_cmd.add_argument("--json", action="store_true", help="print a JSON array")
+    tr_cmd.add_argument(
+        "--strict", action="store_true", help="exit 1 unless every translation is current"
+    )
+    actions = tr_cmd.add_subparsers(dest="action", metavar="ACTION")
+    for name, text in (
+        ("new", "write cases/SLUG/LANG.yaml with the source text in place, to translate"),
+        ("stamp", "record that cases/SLUG/LANG.yaml now matches the current source"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("language", metavar="LANG")
+        action.add_argument("slug", metavar="SLUG")
     return parser
 
 
@@ -52,13 +77,53 @@ def _configure_logging(quiet: bool) -> None:
     log.propagate = False
 
 
+def run_translations(args: argparse.Namespace) -> int:
+    _, raw, casebook = read_project(args.content)
+    if args.action == "new":
+        path = new_translation(casebook, args.language, args.slug)
+        log.info(
+            "wrote %s: translate it, then run casebook translations stamp %s %s",
+            path,
+            args.language,
+            args.slug,
+        )
+        return 0
+    if args.action == "stamp":
+        path = stamp_translation(casebook, raw, args.language, args.slug)
+        log.info("stamped %s: it now matches the current source", path)
+        return 0
+    statuses = all_statuses(casebook, raw)
+    if args.json:
+        rows = [{"case": s.case, "language": s.language, "status": s.status} for s in statuses]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(statuses))
+    if args.strict and any(s.status != "current" for s in statuses):
+        return 1
+    return 0
+
+
+def format_table(statuses: list[TranslationStatus]) -> str:
+    """A plain-text table: case, language, status, and what is wrong."""
+    width = max([len("case"), *(len(s.case) for s in statuses)])
+    lines = [f"{'case':<{width}}  language  status      details"]
+    for s in statuses:
+        details = "; ".join(s.details) if s.status != "current" else ""
+        lines.append(f"{s.case:<{width}}  {s.language:<8}  {s.status:<10}  {details}".rstrip())
+    counts = {name: sum(1 for s in statuses if s.status == name) for name in STATUSES}
+    lines.append(", ".join(f"{n} {name}" for name, n in counts.items()))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure_logging(args.quiet)
     try:
         if args.command == "check":
-            publication = check(args.content)
-            log.info("%s: %d cases, no problems", args.content, len(publication.cases))
+            casebook = check(args.content)
+            log.info("%s: %d cases, no problems", args.content, len(casebook.cases))
+        elif args.command == "translations":
+            return run_translations(args)
         else:
             result = build(args.content, args.out)
             log.info("built %d files in %.1f s", len(result.outputs), result.seconds)

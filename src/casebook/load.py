@@ -6,6 +6,7 @@ over a size limit, and keeps PyYAML's line and column for syntax errors.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,13 +119,17 @@ def _record_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> 
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
+LANG_RE = r"^[a-z]{2,3}(?:-[A-Z]{2})?$"
+
+
 @dataclass
 class RawCase:
-    """One case folder: its slug, folder and the source-language file as loaded."""
+    """One case folder: its slug, folder, the source-language file and its translations."""
 
     slug: str
     folder: Path
     source: Loaded
+    translations: dict[str, Loaded] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,28 +140,46 @@ class RawProject:
     publication: Loaded
     cases: list[RawCase]
     problems: list[Problem]
+    publication_translations: dict[str, Loaded] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()
+    source_language: str = "en"
 
 
 def load_content(content_dir: Path) -> RawProject:
-    """Read `casebook.yaml` and every `cases/<slug>/<source_language>.yaml` below `content_dir`."""
+    """Read `casebook.yaml`, `casebook.<lang>.yaml` and every `cases/<slug>/<lang>.yaml`."""
     problems: list[Problem] = []
     display_root = content_dir.name or str(content_dir)
 
     def display(path: Path) -> str:
         return f"{display_root}/{path.relative_to(content_dir).as_posix()}"
 
-    pub_path = content_dir / "casebook.yaml"
-    publication = load_yaml(pub_path, display(pub_path))
-    if isinstance(publication, Problem):
-        problems.append(publication)
-        publication = Loaded(pub_path, display(pub_path), None)
-    source_language = "en"
-    if isinstance(publication.data, dict) and isinstance(
-        publication.data.get("source_language"), str
-    ):
-        source_language = publication.data["source_language"]
+    def read(path: Path) -> Loaded | None:
+        loaded = load_yaml(path, display(path))
+        if isinstance(loaded, Problem):
+            problems.append(loaded)
+            return None
+        return loaded
 
-    cases: list[RawCase] = []
+    pub_path = content_dir / "casebook.yaml"
+    publication = read(pub_path) or Loaded(pub_path, display(pub_path), None)
+    settings = publication.data if isinstance(publication.data, dict) else {}
+    source_language = settings.get("source_language")
+    source_language = source_language if isinstance(source_language, str) else "en"
+    languages = settings.get("languages")
+    translated_languages = tuple(
+        lang
+        for lang in (languages if isinstance(languages, list) else [])
+        if isinstance(lang, str) and re.match(LANG_RE, lang) and lang != source_language
+    )
+
+    raw = RawProject(
+        content_dir, publication, [], problems, {}, translated_languages, source_language
+    )
+    for lang in translated_languages:
+        path = content_dir / f"casebook.{lang}.yaml"
+        if path.is_file() and (loaded := read(path)) is not None:
+            raw.publication_translations[lang] = loaded
+
     cases_dir = content_dir / "cases"
     folders = sorted(p for p in cases_dir.iterdir() if p.is_dir()) if cases_dir.is_dir() else []
     for folder in folders:
@@ -169,14 +192,32 @@ def load_content(content_dir: Path) -> RawProject:
                     display(folder),
                     1,
                     "case",
-                    f"has no {path.name}: every case "
-                    f"folder needs its source-language file ({source_language}.yaml)",
+                    f"has no {path.name}: every case folder needs its source-language file "
+                    f"({source_language}.yaml)",
                 )
             )
             continue
-        loaded = load_yaml(path, display(path))
-        if isinstance(loaded, Problem):
-            problems.append(loaded)
+        source = read(path)
+        if source is None:
             continue
-        cases.append(RawCase(folder.name, folder, loaded))
-    return RawProject(content_dir, publication, cases, problems)
+        case = RawCase(folder.name, folder, source)
+        for other in sorted(folder.glob("*.yaml")):
+            lang = other.stem
+            if lang == source_language:
+                continue
+            if lang not in translated_languages:
+                problems.append(
+                    Problem(
+                        display(other),
+                        1,
+                        "file",
+                        f"{lang!r} is not one of the publication's languages "
+                        f"({', '.join(translated_languages) or 'none besides the source'}): "
+                        "add it to languages in casebook.yaml or rename the file",
+                    )
+                )
+                continue
+            if (loaded := read(other)) is not None:
+                case.translations[lang] = loaded
+        raw.cases.append(case)
+    return raw

@@ -78,6 +78,12 @@ class Case:
 
 @dataclass(frozen=True)
 class Publication:
+    """The publication in one language (an edition): its texts and its cases in book order.
+
+    In a translated edition, `cases` holds the translation of each case that has one and the
+    source-language case otherwise; `translated` names the slugs that are translated.
+    """
+
     title: str
     subtitle: str | None
     publisher: str
@@ -89,9 +95,34 @@ class Publication:
     cases: tuple[Case, ...]
     licence: str | None = None
     contents_by_region: bool = False
+    language: str = "en"
+    translated: frozenset[str] = frozenset()
 
     def case(self, slug: str) -> Case:
         return next(case for case in self.cases if case.slug == slug)
+
+    @property
+    def own_cases(self) -> tuple[Case, ...]:
+        """The cases written in this edition's language (its per-case PDFs)."""
+        return tuple(c for c in self.cases if c.language == self.language)
+
+
+@dataclass(frozen=True)
+class Casebook:
+    """Every edition of the publication, the source language's first."""
+
+    editions: tuple[Publication, ...]
+
+    @property
+    def source(self) -> Publication:
+        return self.editions[0]
+
+    @property
+    def cases(self) -> tuple[Case, ...]:
+        return self.source.cases
+
+    def edition(self, language: str) -> Publication:
+        return next(e for e in self.editions if e.language == language)
 
 
 def order_cases(cases: list[Case], order: list[str]) -> tuple[Case, ...]:

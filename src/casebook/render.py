@@ -7,15 +7,23 @@ loudly instead of printing nothing. No WeasyPrint here.
 from __future__ import annotations
 
 import datetime
+import gettext
+import io
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from babel import Locale
 from babel.dates import format_skeleton
 from babel.lists import format_list
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
 from markupsafe import Markup
 
+from .errors import ProjectError
 from .markup import render_inline, render_markdown
 from .model import YearMonth
 
@@ -33,28 +41,55 @@ class HtmlDocument:
 
 
 class Renderer:
-    """Holds one Jinja2 environment for a layouts folder and renders documents with it."""
+    """Renders the templates of a layouts folder, with one Jinja2 environment per language.
 
-    def __init__(self, layouts: Path, fonts: Path):
+    Fixed words come from the message catalogue `layouts/locale/<lang>.po` (gettext, read with
+    Babel); the source language's words are the templates' own.
+    """
+
+    def __init__(self, layouts: Path, fonts: Path, source_language: str = "en"):
         self.layouts = layouts
         self.fonts = fonts
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(layouts),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            extensions=["jinja2.ext.i18n"],
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self.env.install_null_translations(newstyle=True)
-        self.env.filters["markdown"] = lambda s: Markup(render_markdown(s))
-        self.env.filters["inline"] = lambda s: Markup(render_inline(s))
-        self.env.filters["plaintext"] = lambda s: Markup(render_inline(s)).striptags()
-        self.env.filters["month"] = format_month
-        self.env.filters["names"] = lambda names, locale="en": format_list(
-            list(names), locale=locale
-        )
-        self.env.globals["layouts_url"] = layouts.as_uri()
+        self.source_language = source_language
+        self._envs: dict[str, jinja2.Environment] = {}
+
+    def environment(self, lang: str) -> jinja2.Environment:
+        if lang not in self._envs:
+            env = jinja2.Environment(
+                loader=jinja2.FileSystemLoader(self.layouts),
+                autoescape=True,
+                undefined=jinja2.StrictUndefined,
+                extensions=["jinja2.ext.i18n"],
+                trim_blocks=True,
+                lstrip_blocks=True,
+            )
+            env.install_gettext_translations(self.catalogue(lang), newstyle=True)
+            env.filters["markdown"] = lambda s: Markup(render_markdown(s))
+            env.filters["inline"] = lambda s: Markup(render_inline(s))
+            env.filters["plaintext"] = lambda s: Markup(render_inline(s)).striptags()
+            env.filters["month"] = format_month
+            env.filters["names"] = lambda names, locale: format_list(list(names), locale=locale)
+            env.filters["country"] = country_name
+            env.globals["layouts_url"] = self.layouts.as_uri()
+            self._envs[lang] = env
+        return self._envs[lang]
+
+    def catalogue(self, lang: str) -> gettext.NullTranslations:
+        """The gettext translations for `lang` from layouts/locale/<lang>.po."""
+        if lang == self.source_language:
+            return gettext.NullTranslations()
+        path = self.layouts / "locale" / f"{lang}.po"
+        if not path.is_file():
+            raise ProjectError(
+                f"{path} is missing: every language in casebook.yaml needs a message catalogue "
+                "for the layouts' fixed words (see docs/translations.md)"
+            )
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        compiled = io.BytesIO()
+        write_mo(compiled, catalog)
+        compiled.seek(0)
+        return Translations(compiled)
 
     def render(
         self,
@@ -62,17 +97,38 @@ class Renderer:
         base: Path,
         stylesheets: tuple[str, ...] = CASE_STYLESHEETS,
         standalone: bool = False,
+        *,
+        lang: str,
         **context: Any,
     ) -> HtmlDocument:
-        """`template` (a file in layouts/) rendered with `context`.
+        """`template` (a file in layouts/) rendered in language `lang` with `context`.
 
         `base` is the folder that relative references resolve in. A `standalone` document
         links its stylesheets, for a browser or plain `weasyprint`.
         """
-        html = self.env.get_template(template).render(
-            stylesheets=stylesheets, standalone=standalone, **context
+        html = (
+            self.environment(lang)
+            .get_template(template)
+            .render(stylesheets=stylesheets, standalone=standalone, lang=lang, **context)
         )
         return HtmlDocument(html, base, stylesheets)
+
+
+def country_name(name: str, locale: str) -> str:
+    """A country's name in `locale` (CLDR), when `name` is its English name; else `name`."""
+    code = _english_territories().get(name.casefold())
+    if code is None:
+        return name
+    return Locale.parse(locale).territories.get(code, name)
+
+
+@lru_cache(maxsize=1)
+def _english_territories() -> dict[str, str]:
+    return {
+        label.casefold(): code
+        for code, label in Locale("en").territories.items()
+        if code.isalpha() and len(code) == 2
+    }
 
 
 def format_month(value: YearMonth, locale: str = "en") -> str:

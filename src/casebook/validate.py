@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from .model import (
     REGIONS,
     SECTION_KINDS,
     Case,
+    Casebook,
     Cover,
     Publication,
     Section,
@@ -163,6 +164,30 @@ COVER_FIELDS = (
     Field("alt", text),
 )
 
+# A translation (cases/<slug>/<lang>.yaml) carries only the translatable keys; missing ones fall
+# back to the source text (and `casebook translations` reports the file as incomplete).
+TRANSLATION_FIELDS = (
+    Field("source", nested, required=False),
+    Field("coalition", text, required=False),
+    Field("title", text, required=False),
+    Field("summary", text, required=False),
+    Field("sections", nested, required=False),
+    Field("cover", nested, required=False),
+)
+TRANSLATED_SECTION_FIELDS = (
+    Field("kind", one_of(SECTION_KINDS)),
+    Field("heading", text, required=False),
+    Field("body", text, required=False),
+)
+TRANSLATED_COVER_FIELDS = (Field("alt", text, required=False),)
+PUBLICATION_TRANSLATION_FIELDS = (
+    Field("title", text, required=False),
+    Field("subtitle", text, required=False),
+    Field("introduction", text, required=False),
+    Field("licence", text, required=False),
+)
+FROM_SOURCE = "comes from the source file ({source}); remove it here"
+
 
 class Checker:
     """Collects the problems of one loaded file."""
@@ -177,7 +202,11 @@ class Checker:
         )
 
     def fields(
-        self, data: Any, fields: tuple[Field, ...], at: KeyPath = ()
+        self,
+        data: Any,
+        fields: tuple[Field, ...],
+        at: KeyPath = (),
+        explain: dict[str, str] | None = None,
     ) -> dict[str, Any] | None:
         """Check a mapping against `fields`; the checked values, or None if anything failed."""
         if not isinstance(data, dict):
@@ -201,19 +230,25 @@ class Checker:
                 ok = False
         for key in data:
             if key not in known:
-                self.report((*at, key), f"is not a known key (known: {', '.join(sorted(known))})")
+                self.report(
+                    (*at, key),
+                    (explain or {}).get(
+                        key, f"is not a known key (known: {', '.join(sorted(known))})"
+                    ),
+                )
                 ok = False
         return values if ok else None
 
 
-def validate_project(raw: RawProject) -> Publication:
-    """The `Publication` for a loaded project; `ContentError` listing every problem otherwise."""
+def validate_project(raw: RawProject) -> Casebook:
+    """Every edition of a loaded project; `ContentError` listing every problem otherwise."""
     problems = list(raw.problems)
     pub = Checker(raw.publication, problems)
     loaded = not any(p.path == raw.publication.display for p in raw.problems)
     settings = pub.fields(raw.publication.data, PUBLICATION_FIELDS) if loaded else None
 
     cases: list[Case] = []
+    translations: dict[str, dict[str, Case]] = {lang: {} for lang in raw.languages}
     for raw_case in raw.cases:
         checker = Checker(raw_case.source, problems)
         if not re.match(SLUG_RE, raw_case.slug):
@@ -225,8 +260,22 @@ def validate_project(raw: RawProject) -> Publication:
             continue
         language = raw_case.source.path.stem
         case = _check_case(checker, raw_case.slug, raw_case.folder, language)
-        if case is not None:
-            cases.append(case)
+        if case is None:
+            continue
+        cases.append(case)
+        for lang, loaded_translation in raw_case.translations.items():
+            translated = _check_translation(
+                Checker(loaded_translation, problems), case, lang, raw_case.source.display
+            )
+            if translated is not None:
+                translations[lang][case.slug] = translated
+
+    texts: dict[str, dict[str, Any]] = {}
+    for lang, loaded_text in raw.publication_translations.items():
+        texts[lang] = (
+            Checker(loaded_text, problems).fields(loaded_text.data, PUBLICATION_TRANSLATION_FIELDS)
+            or {}
+        )
 
     if settings is not None:
         slugs = {c.slug for c in raw.cases}
@@ -235,13 +284,15 @@ def validate_project(raw: RawProject) -> Publication:
                 pub.report(("order", index), f"{slug!r} is not a case folder in cases/")
         if settings["source_language"] not in settings["languages"]:
             pub.report(
-                ("languages",), f"must include the source language {settings['source_language']!r}"
+                ("languages",),
+                f"must include the source language {settings['source_language']!r}",
             )
     if not raw.cases and not problems:
         pub.report((), "there are no cases: add a folder cases/<slug>/ with an en.yaml")
     if problems or settings is None:
         raise ContentError(problems)
-    return Publication(
+
+    source = Publication(
         title=settings["title"],
         subtitle=settings.get("subtitle"),
         publisher=settings["publisher"],
@@ -253,7 +304,105 @@ def validate_project(raw: RawProject) -> Publication:
         cases=order_cases(cases, list(settings.get("order", ()))),
         licence=settings.get("licence"),
         contents_by_region=settings.get("contents_by_region", False),
+        language=settings["source_language"],
+        translated=frozenset(c.slug for c in cases),
     )
+    editions = [source]
+    for lang in raw.languages:
+        text = texts.get(lang, {})
+        own = translations[lang]
+        editions.append(
+            replace(
+                source,
+                title=text.get("title", source.title),
+                subtitle=text.get("subtitle", source.subtitle),
+                introduction=text.get("introduction", source.introduction),
+                licence=text.get("licence", source.licence),
+                cases=tuple(own.get(c.slug, c) for c in source.cases),
+                language=lang,
+                translated=frozenset(own),
+            )
+        )
+    return Casebook(tuple(editions))
+
+
+def _check_translation(
+    checker: Checker, source: Case, language: str, source_display: str
+) -> Case | None:
+    """The translated case (source values where a key is missing), or None on problems."""
+    data = checker.loaded.data
+    explain = {key.name: FROM_SOURCE.format(source=source_display) for key in CASE_FIELDS}
+    values = checker.fields(data, TRANSLATION_FIELDS, explain=explain)
+    if values is None:
+        return None
+    sections = source.sections
+    if "sections" in values:
+        sections = _check_translated_sections(checker, values["sections"], source, source_display)
+    cover = source.cover
+    if "cover" in values:
+        if source.cover is None:
+            checker.report(("cover",), f"the source {source_display} has no cover: remove it here")
+            return None
+        cover_values = checker.fields(values["cover"], TRANSLATED_COVER_FIELDS, ("cover",))
+        if cover_values is None:
+            return None
+        cover = replace(source.cover, alt=cover_values.get("alt", source.cover.alt))
+    if sections is None:
+        return None
+    return replace(
+        source,
+        language=language,
+        coalition=values.get("coalition", source.coalition),
+        title=values.get("title", source.title),
+        summary=values.get("summary", source.summary),
+        sections=sections,
+        cover=cover,
+    )
+
+
+def _check_translated_sections(
+    checker: Checker, data: Any, source: Case, source_display: str
+) -> tuple[Section, ...] | None:
+    keep = "a translation keeps the source's sections in number, order and kind"
+    if not isinstance(data, list):
+        checker.report(("sections",), "must be a list of sections, as in the source")
+        return None
+    if len(data) != len(source.sections):
+        checker.report(
+            ("sections",),
+            f"has {len(data)} sections but the source {source_display} has "
+            f"{len(source.sections)}: {keep}",
+        )
+        return None
+    sections, ok = [], True
+    for index, (item, original) in enumerate(zip(data, source.sections, strict=True)):
+        at = ("sections", index)
+        values = checker.fields(item, TRANSLATED_SECTION_FIELDS, at)
+        if values is None:
+            ok = False
+            continue
+        if values["kind"] != original.kind:
+            checker.report(
+                (*at, "kind"),
+                f"is {values['kind']!r} but section {index + 1} of the source {source_display} "
+                f"is {original.kind!r}: {keep}",
+            )
+            ok = False
+        if "heading" in values and not original.heading:
+            checker.report(
+                (*at, "heading"),
+                f"section {index + 1} of the source {source_display} has no heading: "
+                "remove it here",
+            )
+            ok = False
+        sections.append(
+            Section(
+                original.kind,
+                values.get("heading", original.heading),
+                values.get("body", original.body),
+            )
+        )
+    return tuple(sections) if ok else None
 
 
 def _check_case(checker: Checker, slug: str, folder: Path, language: str) -> Case | None:
