@@ -53,6 +53,7 @@ class Book:
     front_pages: int
     entries: tuple[Entry, ...]
     layouts: int  # how many documents were laid out to make it
+    html: str | None = None  # the whole book as one standalone HTML document, on request
 
 
 def assemble_book(
@@ -60,6 +61,7 @@ def assemble_book(
     renderer: Renderer,
     paginator: Paginator,
     modified: str | None = None,
+    standalone_html: bool = False,
 ) -> Book:
     """Lay out and join the whole book of one edition (`publication.language`)."""
     common = {"publication": publication, "lang": publication.language, "modified": modified}
@@ -99,12 +101,26 @@ def assemble_book(
     # 4. Join the parts; the front matter's metadata is the book's.
     book = front.copy([*front_pages, *body, *index.pages])
     pdf = paginator.write(book, finisher=page_labels(len(front_pages)))
+    html = None
+    if standalone_html:
+        html = renderer.render(
+            "book.html.j2",
+            layouts,
+            BOOK_STYLESHEETS,
+            standalone=True,
+            groups=contents_groups(entries, publication.contents_by_region),
+            index_page=page,
+            index=index_by_region(entries),
+            regions=sorted({c.region for c in publication.cases}, key=REGIONS.index),
+            **common,
+        ).html
     return Book(
         pdf=pdf,
         pages=len(book.pages),
         front_pages=len(front_pages),
         entries=tuple(entries),
         layouts=len(publication.cases) + 3,
+        html=html,
     )
 
 

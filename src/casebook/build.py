@@ -1,18 +1,25 @@
-"""The build, stage by stage: load → validate → model → render → paginate → book → publish."""
+"""The build, stage by stage: load → validate → model → plan → render → paginate → book → publish.
+
+`build()` reads as the list of stages. Outputs whose inputs did not change since the last build
+are not made again; the others are made in worker processes (`jobs`) and published one by one,
+atomically, as they are done.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import time
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .book import assemble_book
+from .errors import CasebookError
 from .load import RawProject, load_content
-from .model import Casebook, Publication
-from .paginate import Paginator
+from .model import Casebook
+from .plan import Selection, State, Target, make_plan
+from .progress import Reporter
 from .project import Project
 from .publish import build_lock, inside, write_atomic
 from .render import Renderer
@@ -24,7 +31,7 @@ log = logging.getLogger("casebook")
 
 @dataclass(frozen=True)
 class Output:
-    """One file the build wrote."""
+    """One file the build wrote (or found up to date)."""
 
     path: Path
     kind: str
@@ -36,7 +43,8 @@ class Output:
 
 @dataclass
 class BuildResult:
-    outputs: list[Output] = field(default_factory=list)
+    outputs: list[Output] = field(default_factory=list)  # written by this build
+    up_to_date: list[Output] = field(default_factory=list)  # not made again
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -57,65 +65,108 @@ def check(content: Path | str = "content") -> Casebook:
     return read_project(content)[2]
 
 
-def build(content: Path | str = "content", out: Path | str = "build") -> BuildResult:
-    """Build every output of a project into `out`; nothing is written if the content is invalid."""
+def build(
+    content: Path | str = "content",
+    out: Path | str = "build",
+    *,
+    jobs: int | None = None,
+    selection: Selection | None = None,
+    html: bool = False,
+    reporter: Reporter | None = None,
+) -> BuildResult:
+    """Build the outputs of a project into `out`; nothing is written if the content is invalid."""
     started = time.perf_counter()
-    # 1-3. Find the project, load every file and validate it into the model (all problems at once).
+    selection = selection or Selection()
+    reporter = reporter or Reporter(bar=False)
+    # 1-3. Find the project, load every file, validate it into the model (all problems at once).
     project, raw, casebook = read_project(content)
     project = Project(project.content, project.layouts, project.fonts, Path(out).resolve())
+    _check_selection(casebook, selection)
     result = BuildResult(warnings=_stale_warnings(casebook, raw))
     for warning in result.warnings:
         log.warning("warning: %s", warning)
-    renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
-    paginator = Paginator(project.layouts, project.fonts)
     modified = _source_date()
     with build_lock(project.out):
-        for edition in casebook.editions:
-            for case in edition.own_cases:
-                # 4-5. Render the case's HTML, lay it out and write the PDF.
-                pdf, pages = _case_pdf(edition, case, renderer, paginator, modified)
-                # 7. Publish it atomically.
-                target = inside(project.out, edition.language, f"{case.slug}.pdf")
-                _publish(
-                    result,
-                    Output(target, "case", edition.language, case.slug, pages, len(pdf)),
-                    pdf,
-                )
-            # 6. Assemble the edition's book: front matter, every case, index.
-            book = assemble_book(edition, renderer, paginator, modified)
-            target = inside(project.out, edition.language, "casebook.pdf")
-            _publish(
-                result,
-                Output(target, "casebook", edition.language, None, book.pages, len(book.pdf)),
-                book.pdf,
-            )
+        # 4. Plan: every output with its inputs; skip those whose inputs did not change.
+        state = State(project.out)
+        targets = [t for t in make_plan(project, casebook, modified) if selection.wants(t)]
+        todo = [t for t in targets if html or not state.up_to_date(t)]
+        for target in targets:
+            if target not in todo:
+                record = state.records[str(target.path)]
+                result.up_to_date.append(_output(project, target, record["pages"], record["bytes"]))
+        # 5-6. Render, lay out and (for books) assemble each output; 7. publish each as it is done.
+        reporter.start(len(todo))
+        try:
+            for made in _make_all(project, casebook, modified, html, todo, jobs):
+                _publish(project, state, made)
+                output = _output(project, made.target, made.pages, len(made.pdf))
+                result.outputs.append(output)
+                reporter.made(_shown(output.path), made.pages, len(made.pdf), made.seconds)
+        finally:
+            reporter.stop()
+            state.save()
     result.seconds = time.perf_counter() - started
+    reporter.summary(len(result.outputs), len(result.up_to_date), result.seconds)
     return result
 
 
-def _case_pdf(
-    edition: Publication, case, renderer: Renderer, paginator: Paginator, modified: str | None
-) -> tuple[bytes, int]:
-    html = renderer.render(
-        "case.html.j2",
-        case.folder,
-        lang=edition.language,
-        case=case,
-        publication=edition,
-        modified=modified,
-    )
-    document = paginator.lay_out(html, f"{case.folder.name}/{case.language}.yaml")
-    return paginator.write(document), len(document.pages)
+def _make_all(project, casebook, modified, html, todo: list[Target], jobs: int | None):
+    """Made outputs in the order they finish: in this process, or in `jobs` worker processes."""
+    if not todo:
+        return
+    from .work import Maker, make_in_worker, start_worker  # WeasyPrint: imported only when needed
+
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    if jobs == 1:
+        maker = Maker(project, casebook, modified, html)
+        for target in todo:
+            yield maker.make(target)
+        return
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        initializer=start_worker,
+        initargs=(project, casebook, modified, html),
+    ) as pool:
+        pending = {pool.submit(make_in_worker, target) for target in todo}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
-def _publish(result: BuildResult, output: Output, data: bytes) -> None:
-    write_atomic(output.path, data)
-    result.outputs.append(output)
-    log.info("wrote %s (%d pages, %d KB)", _shown(output.path), output.pages, output.bytes // 1024)
+def _publish(project: Project, state: State, made) -> None:
+    target = inside(project.out, str(made.target.path))
+    if made.html is not None:
+        write_atomic(target.with_suffix(".html"), made.html.encode("utf-8"))
+    write_atomic(target, made.pdf)
+    state.record(made.target, made.pdf, made.pages)
+
+
+def _output(project: Project, target: Target, pages: int, size: int) -> Output:
+    path = project.out / target.path
+    return Output(path, target.kind, target.language, target.case, pages, size)
+
+
+def _check_selection(casebook: Casebook, selection: Selection) -> None:
+    languages = [e.language for e in casebook.editions]
+    for lang in selection.languages:
+        if lang not in languages:
+            raise CasebookError(
+                f"--lang {lang}: not a language of this publication ({', '.join(languages)})"
+            )
+    slugs = [c.slug for c in casebook.cases]
+    for slug in selection.cases:
+        if slug not in slugs:
+            raise CasebookError(f"--case {slug}: there is no such case ({', '.join(slugs)})")
 
 
 def _stale_warnings(casebook: Casebook, raw: RawProject) -> list[str]:
-    """A warning for every translation that builds although its source changed since."""
+    """A warning for every translation that builds although it is stale or incomplete."""
     return [
         f"{s.case}/{s.language}.yaml is {s.status}: {'; '.join(s.details)}"
         for s in all_statuses(casebook, raw)

@@ -10,6 +10,8 @@ import sys
 from . import __version__
 from .build import build, check, read_project
 from .errors import CasebookError, ContentError
+from .plan import Selection
+from .progress import Reporter
 from .translations import (
     STATUSES,
     TranslationStatus,
@@ -45,6 +47,39 @@ def _parser() -> argparse.ArgumentParser:
     common(build_cmd)
     build_cmd.add_argument(
         "--out", default="build", metavar="DIR", help="the output folder (default: build)"
+    )
+    build_cmd.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes (default: the number of cores)",
+    )
+    build_cmd.add_argument(
+        "--lang",
+        action="append",
+        default=[],
+        metavar="LANG",
+        help="build only this language's outputs (repeatable)",
+    )
+    build_cmd.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="build only this case's PDFs (repeatable); the books only with --book",
+    )
+    build_cmd.add_argument(
+        "--book", action="store_true", help="with --case: build the books as well"
+    )
+    build_cmd.add_argument(
+        "--html",
+        action="store_true",
+        help="also write the HTML of every output next to its PDF (for debugging layouts)",
+    )
+    build_cmd.add_argument(
+        "-v", "--verbose", action="store_true", help="one line per output, with its timing"
     )
     check_cmd = commands.add_parser("check", help="check the content and report every problem")
     common(check_cmd)
@@ -125,8 +160,16 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "translations":
             return run_translations(args)
         else:
-            result = build(args.content, args.out)
-            log.info("built %d files in %.1f s", len(result.outputs), result.seconds)
+            if args.jobs is not None and args.jobs < 1:
+                raise CasebookError("--jobs must be 1 or more")
+            build(
+                args.content,
+                args.out,
+                jobs=args.jobs,
+                selection=Selection(tuple(args.lang), tuple(args.case), args.book),
+                html=args.html,
+                reporter=Reporter(verbose=args.verbose, quiet=args.quiet),
+            )
     except ContentError as exc:
         print(exc, file=sys.stderr)
         return exc.exit_code
