@@ -1,0 +1,186 @@
+"""Incremental, parallel and reproducible builds: what is rebuilt after which edit."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from pypdf import PdfReader
+
+import casebook
+from casebook.plan import Selection
+
+from .conftest import CASE, ROOT
+
+BILINGUAL = """\
+title: Test casebook
+publisher: Test Publisher
+date: 2021-03
+authors: [A. Author]
+source_language: en
+languages: [en, es]
+"""
+
+
+def built(result) -> set[str]:
+    return {f"{o.language}/{o.path.name}" for o in result.outputs}
+
+
+@pytest.fixture
+def project(scratch):
+    """Three cases, one translated into Spanish, with their own copy of the layouts."""
+    shutil.copytree(ROOT / "layouts", scratch.root / "layouts")
+    shutil.copytree(ROOT / "fonts", scratch.root / "fonts")
+    scratch.write("casebook.yaml", BILINGUAL)
+    for slug in ("alpha", "beta", "gamma"):
+        scratch.case(slug, CASE.replace("Test Coalition", f"Coalition {slug.title()}"))
+    scratch.case("alpha", "title: Un caso\n", language="es")
+    return scratch
+
+
+def build(project, **options):
+    return casebook.build(project.content, project.out, jobs=1, **options)
+
+
+ALL = {
+    "en/alpha.pdf",
+    "en/beta.pdf",
+    "en/gamma.pdf",
+    "en/casebook.pdf",
+    "es/alpha.pdf",
+    "es/casebook.pdf",
+}
+
+
+def test_cold_then_noop(project):
+    assert built(build(project)) == ALL
+    again = build(project)
+    assert built(again) == set()
+    assert {f"{o.language}/{o.path.name}" for o in again.up_to_date} == ALL
+
+
+def test_editing_one_case_rebuilds_its_pdfs_and_the_books(project):
+    build(project)
+    path = project.content / "cases" / "beta" / "en.yaml"
+    path.write_text(path.read_text().replace("Context paragraph.", "A new context."))
+    assert built(build(project)) == {"en/beta.pdf", "en/casebook.pdf", "es/casebook.pdf"}
+
+
+def test_editing_a_translation_rebuilds_only_that_language(project):
+    build(project)
+    (project.content / "cases" / "alpha" / "es.yaml").write_text("title: Otro caso\n")
+    assert built(build(project)) == {"es/alpha.pdf", "es/casebook.pdf"}
+
+
+def test_layouts_fonts_catalogues_and_settings(project):
+    build(project)
+    css = project.root / "layouts" / "print.css"
+    css.write_text(css.read_text() + "\n/* edited */\n")
+    assert built(build(project)) == ALL
+
+    book_css = project.root / "layouts" / "book.css"
+    book_css.write_text(book_css.read_text() + "\n/* edited */\n")
+    assert built(build(project)) == {"en/casebook.pdf", "es/casebook.pdf"}
+
+    po = project.root / "layouts" / "locale" / "es.po"
+    po.write_text(po.read_text() + "\n")
+    assert built(build(project)) == {"es/alpha.pdf", "es/casebook.pdf"}
+
+    font = project.root / "fonts" / "SourceSerif4-Regular.ttf"
+    font.write_bytes(font.read_bytes())  # same bytes: nothing to do
+    assert built(build(project)) == set()
+
+    settings = project.content / "casebook.yaml"
+    settings.write_text(settings.read_text().replace("Test Publisher", "Another Publisher"))
+    assert built(build(project)) == ALL
+
+
+def test_adding_a_case_rebuilds_the_books_and_makes_its_pdf(project):
+    build(project)
+    project.case("delta", CASE.replace("Test Coalition", "Coalition Delta"))
+    assert built(build(project)) == {"en/delta.pdf", "en/casebook.pdf", "es/casebook.pdf"}
+
+
+def test_a_deleted_or_altered_output_is_made_again(project):
+    build(project)
+    (project.out / "en" / "beta.pdf").unlink()
+    (project.out / "es" / "alpha.pdf").write_bytes(b"%PDF-1.7 not ours")
+    assert built(build(project)) == {"en/beta.pdf", "es/alpha.pdf"}
+
+
+def test_subsets_by_language_and_case(project):
+    assert built(build(project, selection=Selection(languages=("es",)))) == {
+        "es/alpha.pdf",
+        "es/casebook.pdf",
+    }
+    assert built(build(project, selection=Selection(cases=("beta",)))) == {"en/beta.pdf"}
+    assert built(build(project, selection=Selection(cases=("alpha",), books=True))) == {
+        "en/alpha.pdf",
+        "en/casebook.pdf",
+    }  # es/alpha.pdf and es/casebook.pdf are up to date already
+    assert built(build(project)) == {"en/gamma.pdf"}
+
+
+def test_unknown_subset_is_a_clear_error(project):
+    with pytest.raises(casebook.CasebookError, match="--case nope: there is no such case"):
+        build(project, selection=Selection(cases=("nope",)))
+    with pytest.raises(casebook.CasebookError, match="--lang fr: not a language"):
+        build(project, selection=Selection(languages=("fr",)))
+
+
+def test_parallel_and_repeated_builds_are_byte_identical(project, tmp_path):
+    first = casebook.build(project.content, tmp_path / "one", jobs=2)
+    second = casebook.build(project.content, tmp_path / "two", jobs=1)
+    assert built(first) == built(second) == ALL
+    for output in first.outputs:
+        twin = tmp_path / "two" / output.path.relative_to(tmp_path / "one")
+        assert output.path.read_bytes() == twin.read_bytes(), output.path.name
+
+
+def test_builds_in_separate_processes_are_byte_identical(project, tmp_path):
+    for name in ("one", "two"):
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "casebook",
+                "build",
+                "-q",
+                "--content",
+                str(project.content),
+                "--out",
+                str(tmp_path / name),
+            ],
+            capture_output=True,
+            text=True,
+            env={"SOURCE_DATE_EPOCH": "1700000000", "PATH": ""},
+        )
+        assert run.returncode == 0, run.stderr
+    for path in sorted((tmp_path / "one").rglob("*.pdf")):
+        twin = tmp_path / "two" / path.relative_to(tmp_path / "one")
+        assert path.read_bytes() == twin.read_bytes(), path.name
+        assert PdfReader(path).metadata["/ModDate"].startswith("D:20231114221320")
+
+
+def test_html_next_to_every_pdf_renders_on_its_own(project, tmp_path):
+    result = build(project, html=True)
+    assert built(result) == ALL
+    for output in result.outputs:
+        html = output.path.with_suffix(".html")
+        assert html.is_file()
+        text = html.read_text()
+        assert '<link rel="stylesheet" href="file://' in text
+    # Plain WeasyPrint (no casebook) renders the HTML with its fonts and styles.
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    pdf = tmp_path / "plain.pdf"
+    HTML(filename=project.out / "en" / "beta.html").write_pdf(pdf)
+    reader = PdfReader(pdf)
+    fonts = {str(f) for p in reader.pages for f in p["/Resources"]["/Font"].values()}
+    assert "Coalition Beta" in reader.pages[0].extract_text()
+    assert fonts
+    book = project.out / "es" / "casebook.html"
+    assert "Un caso" in book.read_text() and "Coalition Gamma" in book.read_text()
