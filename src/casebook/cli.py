@@ -81,6 +81,17 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "-v", "--verbose", action="store_true", help="one line per output, with its timing"
     )
+    watch_cmd = commands.add_parser(
+        "watch", help="build, serve build/ on localhost, and rebuild on every change"
+    )
+    common(watch_cmd)
+    watch_cmd.add_argument("--out", default="build", metavar="DIR", help="default: build")
+    watch_cmd.add_argument("--port", type=int, default=8000, help="default: 8000")
+    watch_cmd.add_argument(
+        "--host", default="127.0.0.1", help="default: 127.0.0.1 (this machine only)"
+    )
+    watch_cmd.add_argument("-j", "--jobs", type=int, default=None, metavar="N")
+
     check_cmd = commands.add_parser("check", help="check the content and report every problem")
     common(check_cmd)
 
@@ -157,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             casebook = check(args.content)
             log.info("%s: %d cases, no problems", args.content, len(casebook.cases))
+        elif args.command == "watch":
+            from .watch import watch
+
+            watch(args.content, args.out, host=args.host, port=args.port, jobs=args.jobs)
         elif args.command == "translations":
             return run_translations(args)
         else:

@@ -1,0 +1,141 @@
+"""`casebook watch`: rebuild on every change to content, layouts or fonts, and serve the output
+folder on localhost with a preview page that reloads when a build finishes."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from .build import build, read_project
+from .errors import CasebookError
+from .progress import Reporter
+from .render import Renderer
+
+log = logging.getLogger("casebook")
+
+
+class Preview:
+    """The state the server shows: how many builds finished, and the last error."""
+
+    def __init__(self, content: Path, out: Path, jobs: int | None):
+        self.content = content
+        self.out = out
+        self.jobs = jobs
+        self.builds = 0
+        self.error: str | None = None
+        self.lock = threading.Lock()
+
+    def rebuild(self) -> None:
+        try:
+            build(self.content, self.out, jobs=self.jobs, reporter=Reporter())
+            error = None
+        except CasebookError as exc:
+            error = str(exc)
+            log.error("%s", exc)
+        with self.lock:
+            self.error = error
+            self.builds += 1
+
+    def page(self) -> bytes:
+        """The preview page, from layouts/preview.html.j2."""
+        try:
+            project, _, casebook = read_project(self.content)
+        except CasebookError as exc:
+            return f"<!DOCTYPE html><title>casebook</title><pre>{_escape(str(exc))}</pre>".encode()
+        edition = casebook.source
+        outputs = []
+        for ed in casebook.editions:
+            files = [(f"{ed.language}/casebook.pdf", ed.title)]
+            files += [(f"{ed.language}/{c.slug}.pdf", c.coalition) for c in ed.own_cases]
+            outputs.append((ed.language, [f for f in files if (self.out / f[0]).is_file()]))
+        first = next((f"/{f[0][0]}" for _, f in outputs if f), "about:blank")
+        renderer = Renderer(project.layouts, project.fonts, edition.language)
+        env = renderer.environment(edition.language)
+        with self.lock:
+            html = env.get_template("preview.html.j2").render(
+                lang=edition.language,
+                publication=edition,
+                outputs=outputs,
+                first=first,
+                builds=self.builds,
+                error=self.error,
+            )
+        return html.encode("utf-8")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+class Handler(SimpleHTTPRequestHandler):
+    preview: Preview
+    fonts: Path
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if (
+            (path in ("/", "/index.html")
+            and not (self.preview.out / "index.html").is_file())
+            or path == "/__casebook/preview"
+        ):
+            return self._send(self.preview.page(), "text/html; charset=utf-8")
+        if path == "/__casebook/builds":
+            return self._send(str(self.preview.builds).encode(), "text/plain")
+        if path.startswith("/__casebook/fonts/"):
+            font = (self.fonts / path.rsplit("/", 1)[1]).resolve()
+            if font.parent == self.fonts.resolve() and font.is_file():
+                return self._send(font.read_bytes(), "font/ttf")
+            return self.send_error(404)
+        return super().do_GET()
+
+    def _send(self, body: bytes, kind: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args) -> None:
+        log.debug(format, *args)
+
+
+def serve(preview: Preview, fonts: Path, host: str, port: int) -> ThreadingHTTPServer:
+    """Serve the output folder and the preview page in a background thread."""
+    handler = type("BoundHandler", (Handler,), {"preview": preview, "fonts": fonts})
+    server = ThreadingHTTPServer((host, port), partial(handler, directory=str(preview.out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def watch(
+    content: Path | str = "content",
+    out: Path | str = "build",
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    jobs: int | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Build, serve, and rebuild on every change until interrupted (or `stop` is set)."""
+    from watchfiles import watch as watch_changes
+
+    project, _, _ = read_project(content)
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    preview = Preview(project.content, out, jobs)
+    preview.rebuild()
+    server = serve(preview, project.fonts, host, port)
+    log.info("serving %s on http://%s:%d/ (Ctrl-C to stop)", out, host, server.server_port)
+    roots = [str(p) for p in (project.content, project.layouts, project.fonts)]
+    try:
+        for changes in watch_changes(*roots, stop_event=stop, debounce=300, step=100):
+            names = sorted({Path(p).name for _, p in changes})
+            log.info("changed: %s", ", ".join(names))
+            preview.rebuild()
+    finally:
+        server.shutdown()
+        server.server_close()
