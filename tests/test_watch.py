@@ -43,7 +43,7 @@ def test_watch_serves_previews_and_rebuilds_after_an_edit(scratch):
     thread = threading.Thread(
         target=watch,
         args=(scratch.content, scratch.out),
-        kwargs={"port": port, "jobs": 1, "stop": stop},
+        kwargs={"port": port, "stop": stop},
         daemon=True,
     )
     thread.start()

@@ -10,14 +10,15 @@ the printed numbers (i, ii, iii… then 1, 2, 3…).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pydyf
 
 from .model import REGIONS, Case, Publication
 from .paginate import Paginator
-from .render import BOOK_STYLESHEETS, Renderer
+from .render import BOOK_STYLESHEETS, HtmlDocument, Renderer
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Book:
     entries: tuple[Entry, ...]
     layouts: int  # how many documents were laid out to make it
     html: str | None = None  # the whole book as one standalone HTML document, on request
+    parts: dict = field(default_factory=dict)  # the laid-out case parts, for the next build
 
 
 def assemble_book(
@@ -62,8 +64,13 @@ def assemble_book(
     paginator: Paginator,
     modified: str | None = None,
     standalone_html: bool = False,
+    parts: dict | None = None,
 ) -> Book:
-    """Lay out and join the whole book of one edition (`publication.language`)."""
+    """Lay out and join the whole book of one edition (`publication.language`).
+
+    `parts`, kept by a long-lived process (`casebook watch`), holds the laid-out case parts of
+    the previous build: a part whose HTML and case folder did not change is not laid out again.
+    """
     common = {"publication": publication, "lang": publication.language, "modified": modified}
     layouts = paginator.layouts
 
@@ -73,10 +80,10 @@ def assemble_book(
     blank = paginator.lay_out(render("book-blank.html.j2"), "book blank page").pages[0]
 
     # 1. The cases, each numbered on from the one before, each starting on a right-hand page.
-    body, entries, page = [], [], 1
+    body, entries, page, used = [], [], 1, {}
     for case in publication.cases:
         html = render("book-case.html.j2", case.folder, case=case, start=page)
-        part = paginator.lay_out(html, f"book: {case.slug}")
+        part = _lay_out_part(paginator, html, f"book: {case.slug}", parts, used)
         entries.append(Entry(case, page))
         body.extend(part.pages)
         page += len(part.pages)
@@ -121,7 +128,20 @@ def assemble_book(
         entries=tuple(entries),
         layouts=len(publication.cases) + 3,
         html=html,
+        parts=used,
     )
+
+
+def _lay_out_part(
+    paginator: Paginator, html: HtmlDocument, what: str, previous: dict | None, used: dict
+):
+    """A case part laid out, or the same part from `previous` if its inputs did not change."""
+    if previous is None:
+        return paginator.lay_out(html, what)
+    folder = sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in html.base.iterdir())
+    key = hashlib.sha256(repr((html.html, html.stylesheets, folder)).encode()).hexdigest()
+    used[key] = previous[key] if key in previous else paginator.lay_out(html, what)
+    return used[key]
 
 
 def contents_groups(entries: list[Entry], by_region: bool) -> tuple[Group, ...]:

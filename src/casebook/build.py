@@ -18,7 +18,7 @@ from pathlib import Path
 from .errors import CasebookError
 from .load import RawProject, load_content
 from .model import Casebook
-from .plan import Selection, State, Target, make_plan
+from .plan import Fingerprints, Selection, State, Target, make_plan
 from .progress import Reporter
 from .project import Project
 from .publish import build_lock, inside, write_atomic
@@ -73,8 +73,13 @@ def build(
     selection: Selection | None = None,
     html: bool = False,
     reporter: Reporter | None = None,
+    session: Session | None = None,
 ) -> BuildResult:
-    """Build the outputs of a project into `out`; nothing is written if the content is invalid."""
+    """Build the outputs of a project into `out`; nothing is written if the content is invalid.
+
+    A `session` (kept by `casebook watch`) makes the outputs in this process and keeps fonts,
+    stylesheets and laid-out book parts from one build to the next.
+    """
     started = time.perf_counter()
     selection = selection or Selection()
     reporter = reporter or Reporter(bar=False)
@@ -98,7 +103,11 @@ def build(
         # 5-6. Render, lay out and (for books) assemble each output; 7. publish each as it is done.
         reporter.start(len(todo))
         try:
-            for made in _make_all(project, casebook, modified, html, todo, jobs):
+            if session is not None:
+                made_all = map(session.maker(project, casebook, modified, html).make, todo)
+            else:
+                made_all = _make_all(project, casebook, modified, html, todo, jobs)
+            for made in made_all:
                 _publish(project, state, made)
                 output = _output(project, made.target, made.pages, len(made.pdf))
                 result.outputs.append(output)
@@ -109,6 +118,28 @@ def build(
     result.seconds = time.perf_counter() - started
     reporter.summary(len(result.outputs), len(result.up_to_date), result.seconds)
     return result
+
+
+class Session:
+    """What a long-lived process keeps between builds: one `Maker` while layouts and fonts stay."""
+
+    def __init__(self) -> None:
+        self._maker = None
+        self._key: tuple | None = None
+
+    def maker(self, project: Project, casebook: Casebook, modified: str | None, html: bool):
+        from .work import Maker
+
+        files = sorted(
+            p for root in (project.layouts, project.fonts) for p in root.rglob("*") if p.is_file()
+        )
+        prints = Fingerprints()
+        key = (tuple((str(p), prints.file(p)) for p in files), modified, html)
+        if self._maker is None or key != self._key:
+            self._maker = Maker(project, casebook, modified, html, keep_parts=True)
+            self._key = key
+        self._maker.casebook = casebook
+        return self._maker
 
 
 def _make_all(project, casebook, modified, html, todo: list[Target], jobs: int | None):

@@ -90,7 +90,6 @@ def _parser() -> argparse.ArgumentParser:
     watch_cmd.add_argument(
         "--host", default="127.0.0.1", help="default: 127.0.0.1 (this machine only)"
     )
-    watch_cmd.add_argument("-j", "--jobs", type=int, default=None, metavar="N")
 
     check_cmd = commands.add_parser("check", help="check the content and report every problem")
     common(check_cmd)
@@ -171,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "watch":
             from .watch import watch
 
-            watch(args.content, args.out, host=args.host, port=args.port, jobs=args.jobs)
+            watch(args.content, args.out, host=args.host, port=args.port)
         elif args.command == "translations":
             return run_translations(args)
         else:

@@ -9,7 +9,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .build import build, read_project
+from .build import Session, build, read_project
 from .errors import CasebookError
 from .progress import Reporter
 from .render import Renderer
@@ -20,17 +20,17 @@ log = logging.getLogger("casebook")
 class Preview:
     """The state the server shows: how many builds finished, and the last error."""
 
-    def __init__(self, content: Path, out: Path, jobs: int | None):
+    def __init__(self, content: Path, out: Path):
         self.content = content
         self.out = out
-        self.jobs = jobs
+        self.session = Session()
         self.builds = 0
         self.error: str | None = None
         self.lock = threading.Lock()
 
     def rebuild(self) -> None:
         try:
-            build(self.content, self.out, jobs=self.jobs, reporter=Reporter())
+            build(self.content, self.out, reporter=Reporter(), session=self.session)
             error = None
         except CasebookError as exc:
             error = str(exc)
@@ -77,10 +77,8 @@ class Handler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if (
-            (path in ("/", "/index.html")
-            and not (self.preview.out / "index.html").is_file())
-            or path == "/__casebook/preview"
-        ):
+            path in ("/", "/index.html") and not (self.preview.out / "index.html").is_file()
+        ) or path == "/__casebook/preview":
             return self._send(self.preview.page(), "text/html; charset=utf-8")
         if path == "/__casebook/builds":
             return self._send(str(self.preview.builds).encode(), "text/plain")
@@ -117,7 +115,6 @@ def watch(
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
-    jobs: int | None = None,
     stop: threading.Event | None = None,
 ) -> None:
     """Build, serve, and rebuild on every change until interrupted (or `stop` is set)."""
@@ -126,7 +123,7 @@ def watch(
     project, _, _ = read_project(content)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    preview = Preview(project.content, out, jobs)
+    preview = Preview(project.content, out)
     preview.rebuild()
     server = serve(preview, project.fonts, host, port)
     log.info("serving %s on http://%s:%d/ (Ctrl-C to stop)", out, host, server.server_port)

@@ -30,8 +30,17 @@ class Made:
 class Maker:
     """Everything a process needs to make targets of one project."""
 
-    def __init__(self, project: Project, casebook: Casebook, modified: str | None, html: bool):
+    def __init__(
+        self,
+        project: Project,
+        casebook: Casebook,
+        modified: str | None,
+        html: bool,
+        keep_parts: bool = False,
+    ):
         self.casebook = casebook
+        self.keep_parts = keep_parts
+        self.parts: dict[str, dict] = {}
         self.modified = modified
         self.html = html
         self.renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
@@ -42,8 +51,15 @@ class Maker:
         edition = self.casebook.edition(target.language)
         if target.kind == "casebook":
             book = assemble_book(
-                edition, self.renderer, self.paginator, self.modified, standalone_html=self.html
+                edition,
+                self.renderer,
+                self.paginator,
+                self.modified,
+                standalone_html=self.html,
+                parts=self.parts.get(target.language, {}) if self.keep_parts else None,
             )
+            if self.keep_parts:
+                self.parts[target.language] = book.parts
             return Made(target, book.pdf, book.pages, book.html, time.perf_counter() - started)
         case = edition.case(target.case)
         context = {"case": case, "publication": edition, "modified": self.modified}

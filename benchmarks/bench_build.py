@@ -1,0 +1,192 @@
+"""Benchmark `casebook build` on synthetic corpora made from the shipped cases.
+
+    python benchmarks/bench_build.py                 # N = 10, 50, 200, 1000
+    python benchmarks/bench_build.py --sizes 10 50   # a quicker run
+
+For each N it writes a project of N cases (the ten shipped cases repeated under new slugs and
+coalition names; every fifth one with the shipped Spanish translation) and measures, each build
+in a fresh process:
+
+- cold: a full build into an empty folder (default --jobs: the number of cores);
+- no-op: the same build again (nothing changed);
+- edit: one case's text changed, then a build;
+- jobs=1: a cold build with one process;
+- peak memory: the largest total resident memory of the build's processes, sampled every 20 ms;
+- ms/page: cold wall time divided by the pages of every PDF written;
+- naive: plain WeasyPrint rendering each HTML file the build emits (`--html`), one after
+  another, in one process; the ratio is cold / naive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTENT = ROOT / "content"
+
+NAIVE = """
+import sys, time
+from pathlib import Path
+from weasyprint import HTML
+files = sorted(Path(sys.argv[1]).rglob("*.html"))
+started = time.perf_counter()
+for path in files:
+    HTML(filename=path).write_pdf(path.with_suffix(".naive.pdf"))
+print(time.perf_counter() - started)
+"""
+
+
+def make_corpus(root: Path, size: int) -> Path:
+    """A content folder with `size` cases made from the shipped ones."""
+    content = root / "content"
+    (content / "cases").mkdir(parents=True)
+    settings = (CONTENT / "casebook.yaml").read_text(encoding="utf-8")
+    settings = re.sub(r"\norder:\n(  - .*\n)+", "\n", settings)
+    (content / "casebook.yaml").write_text(settings, encoding="utf-8")
+    shutil.copy(CONTENT / "casebook.es.yaml", content / "casebook.es.yaml")
+    shipped = sorted(p for p in (CONTENT / "cases").iterdir() if (p / "en.yaml").is_file())
+    for n in range(size):
+        source = shipped[n % len(shipped)]
+        folder = content / "cases" / f"{source.name}-{n:04d}"
+        folder.mkdir()
+        text = (source / "en.yaml").read_text(encoding="utf-8")
+        quoted = r'^coalition: "(.*)"$', rf'coalition: "\1 {n}"'
+        plain = r"^coalition: ([^\"].*)$", rf"coalition: \1 {n}"
+        for pattern, replacement in (quoted, plain):
+            text = re.sub(pattern, replacement, text, count=1, flags=re.M)
+        (folder / "en.yaml").write_text(text, encoding="utf-8")
+        if n % 5 == 0 and (source / "es.yaml").is_file():
+            shutil.copy(source / "es.yaml", folder / "es.yaml")
+    return content
+
+
+def rss_of_tree(pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) * 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, TypeError):
+            continue
+    return total
+
+
+def timed_build(content: Path, out: Path, *args: str) -> tuple[float, int]:
+    """Wall seconds and peak memory of one `casebook build` in a fresh process."""
+    command = [
+        sys.executable,
+        "-m",
+        "casebook",
+        "build",
+        "-q",
+        "--content",
+        str(content),
+        "--out",
+        str(out),
+        *args,
+    ]
+    started = time.perf_counter()
+    process = subprocess.Popen(command)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, rss_of_tree(process.pid))
+        time.sleep(0.02)
+    seconds = time.perf_counter() - started
+    if process.returncode:
+        raise SystemExit(f"build failed: {' '.join(command)}")
+    return seconds, peak
+
+
+def pages_written(out: Path) -> tuple[int, int, int]:
+    """(all pages, book pages, PDFs) of the PDFs in `out`."""
+    from pypdf import PdfReader
+
+    total = book = count = 0
+    for path in out.rglob("*.pdf"):
+        if path.name.endswith(".naive.pdf"):
+            continue
+        pages = len(PdfReader(path).pages)
+        total += pages
+        count += 1
+        if path.name == "casebook.pdf":
+            book += pages
+    return total, book, count
+
+
+def bench(size: int, work: Path) -> dict:
+    root = work / f"n{size}"
+    content = make_corpus(root, size)
+    out = root / "build"
+    cold, peak = timed_build(content, out)
+    total_pages, book_pages, pdfs = pages_written(out)
+    noop, _ = timed_build(content, out)
+    edited = sorted((content / "cases").iterdir())[size // 2] / "en.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(" the ", " the  ", 1))
+    edit, _ = timed_build(content, out)
+    serial, serial_peak = timed_build(content, root / "build-j1", "--jobs", "1")
+    timed_build(content, root / "build-html", "--html")
+    naive = float(
+        subprocess.run(
+            [sys.executable, "-c", NAIVE, str(root / "build-html")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    shutil.rmtree(root)
+    return {
+        "cases": size,
+        "pdfs": pdfs,
+        "pages": total_pages,
+        "book pages": book_pages,
+        "cold s": cold,
+        "no-op s": noop,
+        "no-op %": 100 * noop / cold,
+        "edit s": edit,
+        "edit %": 100 * edit / cold,
+        "jobs=1 s": serial,
+        "speed-up": serial / cold,
+        "peak MB": peak / 2**20,
+        "jobs=1 peak MB": serial_peak / 2**20,
+        "ms/page": 1000 * cold / total_pages,
+        "naive s": naive,
+        "cold/naive": cold / naive,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200, 1000])
+    args = parser.parse_args()
+    print(
+        f"# {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.platform()}"
+    )
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="casebook-bench-") as work:
+        for size in args.sizes:
+            rows.append(bench(size, Path(work)))
+            print(f"# N={size} done", file=sys.stderr, flush=True)
+    keys = list(rows[0])
+    print("| " + " | ".join(keys) + " |")
+    print("|" + "---|" * len(keys))
+    for row in rows:
+        cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row.values()]
+        print("| " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
