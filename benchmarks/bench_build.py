@@ -37,7 +37,7 @@ NAIVE = """
 import sys, time
 from pathlib import Path
 from weasyprint import HTML
-files = sorted(Path(sys.argv[1]).rglob("*.html"))
+files = sorted(p for p in Path(sys.argv[1]).rglob("*.html") if p.with_suffix(".pdf").is_file())
 started = time.perf_counter()
 for path in files:
     HTML(filename=path).write_pdf(path.with_suffix(".naive.pdf"))
@@ -175,17 +175,14 @@ def main() -> None:
         f"# {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{platform.platform()}"
     )
-    rows = []
     with tempfile.TemporaryDirectory(prefix="casebook-bench-") as work:
-        for size in args.sizes:
-            rows.append(bench(size, Path(work)))
-            print(f"# N={size} done", file=sys.stderr, flush=True)
-    keys = list(rows[0])
-    print("| " + " | ".join(keys) + " |")
-    print("|" + "---|" * len(keys))
-    for row in rows:
-        cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row.values()]
-        print("| " + " | ".join(cells) + " |")
+        for number, size in enumerate(args.sizes):
+            row = bench(size, Path(work))
+            if number == 0:
+                print("| " + " | ".join(row) + " |")
+                print("|" + "---|" * len(row))
+            cells = [f"{v:.2f}" if isinstance(v, float) else str(v) for v in row.values()]
+            print("| " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

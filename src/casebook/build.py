@@ -23,6 +23,7 @@ from .progress import Reporter
 from .project import Project
 from .publish import build_lock, inside, write_atomic
 from .render import Renderer
+from .site import publish_site
 from .translations import all_statuses
 from .validate import validate_project
 
@@ -94,7 +95,8 @@ def build(
     with build_lock(project.out):
         # 4. Plan: every output with its inputs; skip those whose inputs did not change.
         state = State(project.out)
-        targets = [t for t in make_plan(project, casebook, modified) if selection.wants(t)]
+        plan = make_plan(project, casebook, modified)
+        targets = [t for t in plan if selection.wants(t)]
         todo = [t for t in targets if html or not state.up_to_date(t)]
         for target in targets:
             if target not in todo:
@@ -115,6 +117,11 @@ def build(
         finally:
             reporter.stop()
             state.save()
+        # 8. Publish the site: drop outputs of removed cases; thumbnails, pages, manifest.
+        state.prune({str(t.path) for t in plan})
+        renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
+        publish_site(project.out, casebook, state, renderer)
+        state.save()
     result.seconds = time.perf_counter() - started
     reporter.summary(len(result.outputs), len(result.up_to_date), result.seconds)
     return result

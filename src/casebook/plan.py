@@ -173,6 +173,13 @@ class State:
             "pages": pages,
         }
 
+    def prune(self, planned: set[str]) -> None:
+        """Forget, and delete, outputs that are no longer planned (a case folder removed)."""
+        for path in sorted(set(self.records) - planned):
+            for suffix in (".pdf", ".html", ".webp"):
+                (self.out / path).with_suffix(suffix).unlink(missing_ok=True)
+            del self.records[path]
+
     def save(self) -> None:
         text = json.dumps(self.records, indent=1, sort_keys=True)
         write_atomic(self.path, text.encode("utf-8"))

@@ -1,0 +1,186 @@
+"""Stage 7, publish the site: the written PDFs → cover thumbnails, the downloads pages
+(`index.html` for the source language, `<lang>/index.html` for the others) and `manifest.json`.
+
+Runs after every build, on what the state records, so a partial build still gives complete
+pages. Thumbnails are made again only when their PDF changed; pages and the manifest are written
+only when their text changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+
+from babel import Locale
+from babel.units import format_unit
+from markupsafe import Markup
+
+from .model import REGIONS, Casebook, Publication
+from .plan import State
+from .publish import inside, write_atomic
+from .render import Renderer
+
+THUMBNAIL_WIDTH = 360  # pixels: shown at 120–180 CSS pixels, sharp on high-density screens
+SITE_FONTS = (
+    "SourceSerif4-Regular.ttf",
+    "SourceSerif4-It.ttf",
+    "SourceSans3-Regular.ttf",
+    "SourceSans3-Semibold.ttf",
+    "SourceSans3-Bold.ttf",
+)
+
+
+@dataclass(frozen=True)
+class Download:
+    href: str
+    language: str
+    label: Markup
+
+
+def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer) -> None:
+    """Thumbnails, the downloads page of every edition, the manifest, the page's assets."""
+    pdfs = {path: record for path, record in state.records.items() if (out / path).is_file()}
+    for path, record in pdfs.items():
+        _thumbnail(out, path, record)
+    _write_if_changed(out / "manifest.json", _manifest(casebook, pdfs).encode("utf-8"))
+    for edition in casebook.editions:
+        root = "" if edition.language == casebook.source.language else "../"
+        page = _page(edition, casebook, pdfs, renderer, root)
+        target = out / ("index.html" if not root else f"{edition.language}/index.html")
+        _write_if_changed(inside(out, str(target.relative_to(out))), page.encode("utf-8"))
+    _write_if_changed(out / "site.css", (renderer.layouts / "site.css").read_bytes())
+    for name in SITE_FONTS:
+        source = renderer.fonts / name
+        if source.is_file():
+            _write_if_changed(out / "fonts" / name, source.read_bytes())
+
+
+def _thumbnail(out: Path, path: str, record: dict) -> None:
+    """`<lang>/<name>.webp`: the PDF's first page, made again only when the PDF changed."""
+    import pypdfium2  # PDFium is not thread-safe: thumbnails are made in this process only
+
+    target = out / Path(path).with_suffix(".webp")
+    if record.get("thumbnail", {}).get("of") == record["sha256"] and target.is_file():
+        return
+    document = pypdfium2.PdfDocument(out / path)
+    try:
+        page = document[0]
+        image = page.render(scale=THUMBNAIL_WIDTH / page.get_width()).to_pil()
+    finally:
+        document.close()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    buffer = BytesIO()
+    image.save(buffer, format="WEBP", quality=82, method=6)
+    write_atomic(target, buffer.getvalue())
+    record["thumbnail"] = {"of": record["sha256"], "width": image.width, "height": image.height}
+
+
+def _manifest(casebook: Casebook, pdfs: dict[str, dict]) -> str:
+    outputs = []
+    for path, record in sorted(pdfs.items()):
+        language, name = path.split("/", 1)
+        edition = casebook.edition(language)
+        slug = name.removesuffix(".pdf")
+        is_book = slug == "casebook"
+        outputs.append(
+            {
+                "case": None if is_book else slug,
+                "language": language,
+                "kind": "casebook" if is_book else "case",
+                "path": path,
+                "pages": record["pages"],
+                "bytes": record["bytes"],
+                "sha256": record["sha256"],
+                "title": edition.title if is_book else edition.case(slug).full_title,
+            }
+        )
+    return json.dumps({"outputs": outputs}, ensure_ascii=False, indent=2) + "\n"
+
+
+def _page(
+    edition: Publication, casebook: Casebook, pdfs: dict, renderer: Renderer, root: str
+) -> str:
+    def download(language: str, name: str, kind: str) -> Download | None:
+        path = f"{language}/{name}.pdf"
+        record = pdfs.get(path)
+        if record is None:
+            return None
+        size = _size(record["bytes"], language)
+        label = (
+            renderer.environment(language)
+            .get_template("download-label.j2")
+            .render(kind=kind, pages=record["pages"], size=size)
+        )
+        return Download(root + path, language, Markup(label.strip()))
+
+    languages = [edition.language] + [
+        e.language for e in casebook.editions if e.language != edition.language
+    ]
+    items = []
+    for case in edition.cases:
+        downloads = [d for lang in languages if (d := download(lang, case.slug, "case"))]
+        if not downloads:
+            continue
+        thumb = _thumb(pdfs, downloads[0], root)
+        items.append(
+            {
+                "case": case,
+                "languages": [d.language for d in downloads],
+                "downloads": downloads,
+                **thumb,
+            }
+        )
+    book_downloads = [d for lang in languages if (d := download(lang, "casebook", "casebook"))]
+    book = _thumb(pdfs, book_downloads[0], root) if book_downloads else None
+    source = casebook.source.language
+    nav = [
+        {
+            "code": e.language,
+            "name": Locale.parse(e.language).get_display_name(e.language).capitalize(),
+            "href": root + ("index.html" if e.language == source else f"{e.language}/index.html"),
+        }
+        for e in casebook.editions
+    ]
+    regions = sorted({c.region for c in edition.cases}, key=REGIONS.index)
+    env = renderer.environment(edition.language)
+    return env.get_template("index.html.j2").render(
+        lang=edition.language,
+        publication=edition,
+        items=items,
+        book=book,
+        book_downloads=book_downloads,
+        languages=nav,
+        regions=regions,
+        root=root,
+    )
+
+
+def _thumb(pdfs: dict, download: Download, root: str) -> dict:
+    path = download.href.removeprefix(root)
+    record = pdfs[path].get("thumbnail", {})
+    return {
+        "thumbnail": root + str(Path(path).with_suffix(".webp")),
+        "width": record.get("width", THUMBNAIL_WIDTH),
+        "height": record.get("height", round(THUMBNAIL_WIDTH * 297 / 210)),
+    }
+
+
+def _size(size: int, language: str) -> str:
+    """'310 kB', '1.2 MB' by the language's CLDR rules."""
+    if size < 1_000_000:
+        return format_unit(max(1, round(size / 1000)), "digital-kilobyte", "short", locale=language)
+    return format_unit(round(size / 1_000_000, 1), "digital-megabyte", "short", locale=language)
+
+
+def _write_if_changed(target: Path, data: bytes) -> None:
+    try:
+        if target.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomic(target, data)
+
+
+__all__ = ["publish_site"]
