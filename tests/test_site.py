@@ -124,7 +124,8 @@ def test_downloads_page_in_a_real_browser(served, page, lang, tmp_path):
 
             # Every image loads (the lazy ones once scrolled to) and has a text alternative.
             page_obj.evaluate(
-                "() => Promise.all([...document.images].map(i => (i.loading = 'eager', i.decode())))"
+                "() => Promise.all([...document.images]"
+                ".map(i => (i.loading = 'eager', i.decode())))"
             )
             images = page_obj.eval_on_selector_all(
                 "img", "els => els.map(e => [e.currentSrc, e.naturalWidth, e.alt])"

@@ -76,9 +76,7 @@ class Handler(SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
-        if (
-            path in ("/", "/index.html") and not (self.preview.out / "index.html").is_file()
-        ) or path == "/__casebook/preview":
+        if path == "/":  # the preview; the downloads page stays at /index.html
             return self._send(self.preview.page(), "text/html; charset=utf-8")
         if path == "/__casebook/builds":
             return self._send(str(self.preview.builds).encode(), "text/plain")
