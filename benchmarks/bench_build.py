@@ -10,6 +10,8 @@ in a fresh process:
 - cold: a full build into an empty folder (default --jobs: the number of cores);
 - no-op: the same build again (nothing changed);
 - edit: one case's text changed, then a build;
+- watch edit: the same edit in a long-lived process (`casebook watch` keeps fonts, stylesheets
+  and laid-out book parts between builds);
 - jobs=1: a cold build with one process;
 - peak memory: the largest total resident memory of the build's processes, sampled every 20 ms;
 - ms/page: cold wall time divided by the pages of every PDF written;
@@ -110,6 +112,29 @@ def timed_build(content: Path, out: Path, *args: str) -> tuple[float, int]:
     return seconds, peak
 
 
+def watch_mode_edit(content: Path, out: Path, edited: Path) -> float:
+    """Seconds for one-case edit in a long-lived process (`casebook watch` keeps its session)."""
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from casebook.build import Session, build\n"
+        "content, out, edited = map(Path, sys.argv[1:])\n"
+        "session = Session()\n"
+        "build(content, out, session=session)\n"
+        "edited.write_text(edited.read_text(encoding='utf-8').replace(' the ', ' the   ', 1))\n"
+        "started = time.perf_counter()\n"
+        "build(content, out, session=session)\n"
+        "print(time.perf_counter() - started)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(content), str(out), str(edited)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(run.stdout.split()[-1])
+
+
 def pages_written(out: Path) -> tuple[int, int, int]:
     """(all pages, book pages, PDFs) of the PDFs in `out`."""
     from pypdf import PdfReader
@@ -137,6 +162,7 @@ def bench(size: int, work: Path) -> dict:
     edited.write_text(edited.read_text(encoding="utf-8").replace(" the ", " the  ", 1))
     edit, _ = timed_build(content, out)
     serial, serial_peak = timed_build(content, root / "build-j1", "--jobs", "1")
+    watch_edit = watch_mode_edit(content, root / "build-watch", edited)
     timed_build(content, root / "build-html", "--html")
     naive = float(
         subprocess.run(
@@ -157,6 +183,8 @@ def bench(size: int, work: Path) -> dict:
         "no-op %": 100 * noop / cold,
         "edit s": edit,
         "edit %": 100 * edit / cold,
+        "watch edit s": watch_edit,
+        "watch edit %": 100 * watch_edit / cold,
         "jobs=1 s": serial,
         "speed-up": serial / cold,
         "peak MB": peak / 2**20,

@@ -194,16 +194,16 @@ def test_spanish_case_pdf_has_spanish_labels_dates_and_lang(shipped, slug):
         "Fecha del informe",
         "Región",
         "País",
-        "Autores",
+        "Autoría",
         "Contexto",
         "Desafíos",
-        "Lecciones",
+        "Lecciones aprendidas",
         "Resultados",
         "Página 1 de",
         "Respuesta de coalición".upper(),
         "noviembre de 2020",
         "Sarah Pugh y Deborah Doane",
-        "Américas",
+        "América",
     ):
         assert label.upper() in text.upper(), label
     for label in ENGLISH_LABELS:

@@ -83,7 +83,9 @@ def assemble_book(
     body, entries, page, used = [], [], 1, {}
     for case in publication.cases:
         html = render("book-case.html.j2", case.folder, case=case, start=page)
-        part = _lay_out_part(paginator, html, f"book: {case.slug}", parts, used)
+        part = _lay_out_part(
+            paginator, html, f"{case.folder.name}/{case.language}.yaml (book)", parts, used
+        )
         entries.append(Entry(case, page))
         body.extend(part.pages)
         page += len(part.pages)

@@ -93,6 +93,7 @@ def build(
         log.warning("warning: %s", warning)
     modified = _source_date()
     with build_lock(project.out):
+        _remove_leftovers(project.out)
         # 4. Plan: every output with its inputs; skip those whose inputs did not change.
         state = State(project.out)
         plan = make_plan(project, casebook, modified)
@@ -183,6 +184,12 @@ def _publish(project: Project, state: State, made) -> None:
         write_atomic(target.with_suffix(".html"), made.html.encode("utf-8"))
     write_atomic(target, made.pdf)
     state.record(made.target, made.pdf, made.pages)
+
+
+def _remove_leftovers(out: Path) -> None:
+    """Temporary files of a build that was killed before it could rename them."""
+    for part in out.rglob(".*.part"):
+        part.unlink(missing_ok=True)
 
 
 def _output(project: Project, target: Target, pages: int, size: int) -> Output:

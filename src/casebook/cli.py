@@ -190,6 +190,15 @@ def main(argv: list[str] | None = None) -> int:
     except CasebookError as exc:
         print(f"casebook: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(
+            f"casebook: cannot read or write{where}: {exc.strerror or exc}. Check that the "
+            "folder exists, that you may write to it, and that the disk has space; published "
+            "files are unchanged or complete.",
+            file=sys.stderr,
+        )
+        return 5
     except KeyboardInterrupt:
         print("casebook: interrupted; published files are unchanged or complete", file=sys.stderr)
         return 130

@@ -56,8 +56,9 @@ def load_yaml(path: Path, display: str) -> Loaded | Problem:
         )
     except OSError as exc:
         return Problem(display, 1, "file", f"cannot be read: {exc.strerror}")
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             return Loaded(path, display, None)
@@ -77,10 +78,20 @@ def load_yaml(path: Path, display: str) -> Loaded | Problem:
         column = f", column {mark.column + 1}" if mark else ""
         what = exc.problem or exc.context or "syntax error"
         return Problem(display, line, "yaml", f"YAML syntax error{column}: {what}")
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        return Problem(
+            display,
+            line,
+            "yaml",
+            f"the file holds the control character "
+            f"U+{exc.character:04X}, which YAML does not allow: delete it",
+        )
     except yaml.YAMLError as exc:
         return Problem(display, 1, "yaml", f"YAML error: {exc}")
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[KeyPath, int] = {}
     _record_lines(node, (), lines)
     return Loaded(path, display, data, lines)

@@ -110,12 +110,19 @@ class Paginator:
 
 
 class _quiet_weasyprint:
-    """Keep WeasyPrint's own warnings (about refused URLs we report anyway) off the console."""
+    """Keep WeasyPrint's warnings off the console, and its errors about the references our
+    fetcher refused (the build reports those itself, naming the case)."""
 
     def __enter__(self):
         self.logger = logging.getLogger("weasyprint")
         self.level = self.logger.level
         self.logger.setLevel(logging.ERROR)
+        self.logger.addFilter(_not_refused)
 
     def __exit__(self, *exc):
         self.logger.setLevel(self.level)
+        self.logger.removeFilter(_not_refused)
+
+
+def _not_refused(record: logging.LogRecord) -> bool:
+    return "refused " not in record.getMessage()

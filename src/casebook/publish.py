@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -44,18 +45,26 @@ def inside(out: Path, *parts: str) -> Path:
 
 @contextlib.contextmanager
 def build_lock(out: Path, wait: bool = True) -> Iterator[None]:
-    """Hold `out/.casebook.lock` for the duration of a build."""
+    """Hold `out/.casebook.lock` for the duration of a build.
+
+    A POSIX record lock (`lockf`), not `flock`: it belongs to this process only, so worker
+    processes forked during the build do not hold it, and it is released when this process
+    ends, even by SIGKILL.
+    """
     out.mkdir(parents=True, exist_ok=True)
     with open(out / ".casebook.lock", "a+") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             if not wait:
                 raise CasebookError(
                     f"another casebook build is writing to {out}: wait for it to finish"
                 ) from None
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            logging.getLogger("casebook").info(
+                "another casebook build is writing to %s: waiting for it to finish", out
+            )
+            fcntl.lockf(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.lockf(handle, fcntl.LOCK_UN)

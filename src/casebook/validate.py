@@ -7,6 +7,7 @@ Rules are declared as data (one `Field` per key); each problem names file, line 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,6 +29,9 @@ from .model import (
 
 LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?$")
 TYPE_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+MAX_CASE_CHARACTERS = 400_000  # about 130 pages: layout stays within seconds and memory
+MAX_IMAGE_BYTES = 20_000_000
+MAX_IMAGE_PIXELS = 50_000_000
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 
 
@@ -409,6 +413,15 @@ def _check_case(checker: Checker, slug: str, folder: Path, language: str) -> Cas
     data = checker.loaded.data
     values = checker.fields(data, CASE_FIELDS)
     sections = _check_sections(checker, data.get("sections") if isinstance(data, dict) else None)
+    if values is not None and sections is not None:
+        length = len(values["summary"]) + sum(len(s.body) + len(s.heading or "") for s in sections)
+        if length > MAX_CASE_CHARACTERS:
+            checker.report(
+                ("sections",),
+                f"the case's text is {length:,} characters; the limit is "
+                f"{MAX_CASE_CHARACTERS:,} (about 130 pages): split it into several cases",
+            )
+            return None
     cover = None
     if isinstance(data, dict) and data.get("cover") is not None:
         cover = _check_cover(checker, data["cover"], folder)
@@ -474,7 +487,40 @@ def _check_cover(checker: Checker, data: Any, folder: Path) -> Cover | None:
             ("cover", "image"), f"{name!r} is not an image: use one of {', '.join(IMAGE_SUFFIXES)}"
         )
         return None
+    problem = _image_problem(target)
+    if problem:
+        checker.report(("cover", "image"), f"{name!r} {problem}")
+        return None
     return Cover(target, values["alt"])
+
+
+def _image_problem(path: Path) -> str | None:
+    """Why an image is too big (bytes or pixels) or unreadable to print; None if it is fine."""
+    size = path.stat().st_size
+    if size > MAX_IMAGE_BYTES:
+        return (
+            f"is {size / 1e6:.0f} MB; the limit is {MAX_IMAGE_BYTES / 1e6:.0f} MB: "
+            "export it smaller (a cover needs about 2500 pixels across)"
+        )
+    if path.suffix.lower() == ".svg":
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings(), Image.open(path) as image:  # reads the header only
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            width, height = image.size
+    except Image.DecompressionBombError:
+        width = height = MAX_IMAGE_PIXELS  # far over the limit: Pillow refuses to open it
+    except (UnidentifiedImageError, OSError):
+        return "cannot be read as an image: save it again as PNG or JPEG"
+    if width * height > MAX_IMAGE_PIXELS:
+        return (
+            f"is {width * height / 1e6:,.0f} megapixels; the limit is "
+            f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels: export it smaller (a cover needs about "
+            "2500 pixels across)"
+        )
+    return None
 
 
 def _key(keypath: KeyPath) -> str:

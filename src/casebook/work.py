@@ -7,6 +7,8 @@ once) and returns bytes.
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import time
 from dataclasses import dataclass
 
@@ -77,9 +79,19 @@ class Maker:
 _maker: Maker | None = None
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker if the build process is killed (no orphans left working)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def start_worker(project: Project, casebook: Casebook, modified: str | None, html: bool) -> None:
-    """Process-pool initializer: one `Maker` per worker process."""
+    """Process-pool initializer: one `Maker` per worker process, which dies with the build."""
     global _maker
+    _die_with_parent()
     _maker = Maker(project, casebook, modified, html)
 
 

@@ -1,0 +1,377 @@
+"""Hostile input, failed and interrupted builds: content is data, nothing leaks, nothing is lost."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader
+
+import casebook
+from casebook.cli import main
+from casebook.errors import RenderError
+
+from .conftest import CASE, CONTENT, ROOT, Scratch
+from .pdfs import pdf_text
+
+QPDF = shutil.which("qpdf")
+
+
+def assert_complete_pdf(path: Path) -> None:
+    """The file parses completely (pypdf in strict mode, and qpdf --check where installed)."""
+    reader = PdfReader(path, strict=True)
+    for page in reader.pages:
+        page.extract_text()
+    if QPDF:
+        run = subprocess.run([QPDF, "--check", str(path)], capture_output=True, text=True)
+        assert run.returncode == 0, f"{path}: {run.stdout[-500:]}"
+
+
+class Listener:
+    """A TCP listener on localhost that counts the connections a build makes to it."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self.running = False
+        self.thread.join(timeout=2)
+        self.sock.close()
+
+
+@pytest.fixture
+def listener():
+    server = Listener()
+    yield server
+    server.close()
+
+
+# ---- Content is data ----
+
+
+def test_hostile_markdown_is_printed_as_text_and_never_fetched(scratch, listener):
+    url = f"http://127.0.0.1:{listener.port}"
+    hostile = (
+        f'<script>alert(1)</script> <img src="{url}/pixel.png"> '
+        '<link rel="attachment" href="file:///etc/passwd"> '
+        f"[click](javascript:alert(1)) [local](file:///etc/passwd) [web]({url}/page) "
+        f"![image]({url}/image.png) <iframe src='{url}'></iframe>"
+    )
+    scratch.case("hostile", CASE.replace("Context paragraph.", hostile))
+    scratch.build()
+    path = scratch.out / "en" / "hostile.pdf"
+    text = pdf_text(path)
+    assert "<script>alert(1)</script>" in text
+    assert '<img src="' in text
+    reader = PdfReader(path)
+    assert "/EmbeddedFiles" not in str(reader.trailer["/Root"].get("/Names", {}))
+    uris = [
+        a.get_object()["/A"].get("/URI")
+        for page in reader.pages
+        for a in page.get("/Annots", []) or []
+        if "/A" in a.get_object()
+    ]
+    # The http links stay links (an image in a body is only a link); nothing else became one.
+    assert uris == [f"{url}/page", f"{url}/image.png"]
+    assert listener.connections == 0
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        "file:///etc/passwd",
+        "../../../../etc/passwd",
+        "/etc/hostname",
+        "http://{host}/x.png",
+        "https://example.org/x.png",
+        "ftp://{host}/x.png",
+    ],
+)
+def test_layouts_cannot_reach_outside_files_or_the_network(scratch, listener, reference):
+    shutil.copytree(ROOT / "layouts", scratch.root / "layouts")
+    shutil.copytree(ROOT / "fonts", scratch.root / "fonts")
+    reference = reference.format(host=f"127.0.0.1:{listener.port}")
+    template = scratch.root / "layouts" / "case-body.html.j2"
+    template.write_text(template.read_text() + f'\n<img src="{reference}" alt="x">\n')
+    scratch.case("the-case")
+    with pytest.raises(RenderError) as info:
+        casebook.build(scratch.content, scratch.out, jobs=1)
+    message = str(info.value)
+    assert message.startswith("the-case/en.yaml") and ": refused to load " in message
+    assert "Reference only files in the case folder" in message
+    assert listener.connections == 0
+    assert not (scratch.out / "en" / "the-case.pdf").exists()
+
+
+def test_stylesheet_import_from_the_network_is_refused(scratch, listener):
+    shutil.copytree(ROOT / "layouts", scratch.root / "layouts")
+    shutil.copytree(ROOT / "fonts", scratch.root / "fonts")
+    css = scratch.root / "layouts" / "print.css"
+    css.write_text(f'@import url("http://127.0.0.1:{listener.port}/evil.css");\n' + css.read_text())
+    scratch.case("the-case")
+    assert (
+        main(["build", "--content", str(scratch.content), "--out", str(scratch.out), "--jobs", "1"])
+        == 3
+    )
+    assert listener.connections == 0
+
+
+def test_cover_symlink_out_of_the_case_folder_is_refused(scratch, tmp_path):
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(b"\x89PNG\r\n\x1a\n")
+    folder = scratch.case("linked").parent
+    (folder / "cover.png").symlink_to(secret)
+    scratch.case("linked", CASE + "cover:\n  image: cover.png\n  alt: A cover\n")
+    with pytest.raises(casebook.ContentError) as info:
+        casebook.check(scratch.content)
+    assert "'cover.png' is outside the case folder" in str(info.value)
+
+
+def test_language_codes_and_slugs_never_become_paths(scratch):
+    scratch.write(
+        "casebook.yaml",
+        (scratch.content / "casebook.yaml")
+        .read_text()
+        .replace("languages: [en]", "languages: [en, ../../etc]"),
+    )
+    scratch.case("good")
+    with pytest.raises(casebook.ContentError) as info:
+        casebook.check(scratch.content)
+    assert "languages: '../../etc' is not a language code such as en or es" in str(info.value)
+
+
+# ---- Limits ----
+
+
+def png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims the given size (enough for a reader to refuse it)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+def test_a_giant_image_is_refused_before_it_is_decoded(scratch):
+    folder = scratch.case("giant").parent
+    (folder / "cover.png").write_bytes(png_header(12000, 9000))
+    scratch.case("giant", CASE + "cover:\n  image: cover.png\n  alt: A cover\n")
+    with pytest.raises(casebook.ContentError) as info:
+        casebook.check(scratch.content)
+    assert "'cover.png' is 108 megapixels; the limit is 50 megapixels" in str(info.value)
+
+
+def test_a_huge_file_and_a_case_of_thousands_of_pages_end_with_a_clear_error(scratch):
+    scratch.case("huge", CASE + "# " + "x" * (3 * 1024 * 1024) + "\n")
+    endless = "      " + "A paragraph of text that goes on. " * 40 + "\n\n"
+    scratch.case("endless", CASE.replace("      Context paragraph.\n", endless * 400))
+    started = time.monotonic()
+    with pytest.raises(casebook.ContentError) as info:
+        casebook.check(scratch.content)
+    assert time.monotonic() - started < 10  # refused before any layout
+    problems = [str(p) for p in info.value.problems]
+    assert any(
+        "cases/huge/en.yaml:1: file: is 3,14" in p and "the limit is 2,097,152" in p
+        for p in problems
+    ), problems
+    assert any(
+        "cases/endless/en.yaml" in p and "the limit is 400,000 (about 130 pages)" in p
+        for p in problems
+    ), problems
+
+
+# ---- Interrupted and concurrent builds lose nothing ----
+
+
+def run_build(content: Path, out: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "casebook",
+            "build",
+            "--content",
+            str(content),
+            "--out",
+            str(out),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+def shipped_copy(tmp_path) -> Path:
+    shutil.copytree(CONTENT, tmp_path / "content")
+    return tmp_path / "content"
+
+
+def test_sigkill_at_random_moments_leaves_every_published_pdf_complete(shipped_copy, tmp_path):
+    out = tmp_path / "build"
+    assert run_build(shipped_copy, out).wait() == 0
+    rng = random.Random(20261125)
+    case_file = shipped_copy / "cases" / "bond-uk" / "en.yaml"
+    for round_number in range(6):
+        # Every round changes the content, so the build has real work to do when it is killed.
+        for path in [case_file, shipped_copy / "casebook.yaml"]:
+            path.write_text(path.read_text(encoding="utf-8") + f"\n# edit {round_number}\n")
+        process = run_build(shipped_copy, out)
+        time.sleep(rng.uniform(0.3, 4.0))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        for pdf in out.rglob("*.pdf"):
+            assert_complete_pdf(pdf)
+    final = run_build(shipped_copy, out)
+    assert final.wait() == 0, final.stderr.read()
+    assert not list(out.rglob(".*.part"))
+    for pdf in out.rglob("*.pdf"):
+        assert_complete_pdf(pdf)
+
+
+def test_two_builds_at_once_do_not_corrupt_each_other(shipped_copy, tmp_path):
+    out = tmp_path / "build"
+    first = run_build(shipped_copy, out, "--jobs", "1")
+    time.sleep(0.5)
+    second = run_build(shipped_copy, out, "--jobs", "1")
+    assert first.wait() == 0 and second.wait() == 0
+    assert "waiting for it to finish" in second.stderr.read() + first.stderr.read()
+    pdfs = list(out.rglob("*.pdf"))
+    assert len(pdfs) == 14
+    for pdf in pdfs:
+        assert_complete_pdf(pdf)
+
+
+def test_an_unwritable_output_folder_is_a_clear_error(scratch, capsys):
+    scratch.case("the-case")
+    blocker = scratch.root / "not-a-folder"
+    blocker.write_text("a file where the output folder should be")
+    code = main(["build", "--content", str(scratch.content), "--out", str(blocker / "build")])
+    err = capsys.readouterr().err
+    assert code == 5
+    assert "cannot read or write" in err and "Traceback" not in err
+
+
+# ---- Generated content: either a valid PDF or a clear error ----
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=0, max_size=300)
+VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+    max_leaves=6,
+)
+SECTION = st.fixed_dictionaries(
+    {
+        "kind": st.sampled_from(["context", "challenges", "lessons", "outcomes", "other"]),
+        "body": TEXT | VALUE,
+    },
+    optional={"heading": TEXT},
+)
+CASE_DATA = st.fixed_dictionaries(
+    {
+        "coalition": TEXT,
+        "title": TEXT | VALUE,
+        "type": st.sampled_from(["coalition-response", "Bad Type", ""]),
+        "date": st.sampled_from(["2020-11", "2021-13", "2020", "November 2020"]),
+        "region": st.sampled_from(["europe", "africa", "atlantis"]),
+        "authors": st.lists(TEXT, max_size=3) | VALUE,
+        "summary": TEXT,
+        "sections": st.lists(SECTION, max_size=4) | VALUE,
+    },
+    optional={"country": TEXT, "extra": VALUE},
+)
+
+
+NONEMPTY = TEXT.filter(lambda s: s.strip())
+VALID_CASE = st.fixed_dictionaries(
+    {
+        "coalition": NONEMPTY,
+        "title": NONEMPTY,
+        "type": st.just("coalition-response"),
+        "date": st.just("2020-11"),
+        "region": st.sampled_from(["europe", "africa", "global"]),
+        "authors": st.lists(NONEMPTY, min_size=1, max_size=3),
+        "summary": NONEMPTY,
+        "sections": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "kind": st.sampled_from(["context", "challenges", "lessons", "outcomes"]),
+                    "body": NONEMPTY,
+                },
+                optional={"heading": NONEMPTY},
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+    },
+    optional={"country": NONEMPTY},
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=CASE_DATA | VALID_CASE)
+def test_generated_content_gives_a_valid_pdf_or_a_clear_error(tmp_path_factory, data):
+    scratch = Scratch(tmp_path_factory.mktemp("generated"))
+    scratch.write("cases/generated/en.yaml", yaml.safe_dump(data, allow_unicode=True))
+    try:
+        result = casebook.build(scratch.content, scratch.out, jobs=1)
+    except casebook.ContentError as error:
+        assert error.problems
+        for problem in error.problems:
+            assert problem.path.startswith("content/") and problem.line >= 1 and problem.key
+        assert not scratch.out.exists()
+        return
+    for output in result.outputs:
+        assert_complete_pdf(output.path)
+
+
+@settings(max_examples=25, deadline=None)
+@given(text=st.text(max_size=400))
+def test_generated_yaml_text_never_crashes_check(tmp_path_factory, text):
+    scratch = Scratch(tmp_path_factory.mktemp("raw"))
+    scratch.write("cases/raw/en.yaml", text)
+    try:
+        casebook.check(scratch.content)
+    except casebook.ContentError as error:
+        assert all(str(p).startswith("content/") for p in error.problems)
