@@ -248,7 +248,8 @@ def test_english_text_in_the_spanish_book_is_marked_english():
     passages = re.findall(r'<section class="passage[^"]*"( lang="\w+")?>', html)
     assert passages and all(p == ' lang="en"' for p in passages)
     assert "Disponible solo en inglés" in html
-    assert "<dt>Región</dt>" in html and "<dd>marzo de 2021</dd>" in html
+    assert '<span class="fact-label">Región</span>' in html
+    assert '<span class="fact-value">marzo de 2021</span>' in html
 
 
 # ---- A third language needs a catalogue and content files, not code ----

@@ -65,6 +65,8 @@ def assemble_book(
     modified: str | None = None,
     standalone_html: bool = False,
     parts: dict | None = None,
+    stylesheets: tuple[str, ...] = BOOK_STYLESHEETS,
+    variant: str | None = None,
 ) -> Book:
     """Lay out and join the whole book of one edition (`publication.language`).
 
@@ -75,7 +77,7 @@ def assemble_book(
     layouts = paginator.layouts
 
     def render(template: str, base=layouts, **context):
-        return renderer.render(template, base, BOOK_STYLESHEETS, **common, **context)
+        return renderer.render(template, base, stylesheets, **common, **context)
 
     blank = paginator.lay_out(render("book-blank.html.j2"), "book blank page").pages[0]
 
@@ -109,13 +111,13 @@ def assemble_book(
 
     # 4. Join the parts; the front matter's metadata is the book's.
     book = front.copy([*front_pages, *body, *index.pages])
-    pdf = paginator.write(book, finisher=page_labels(len(front_pages)))
+    pdf = paginator.write(book, finisher=page_labels(len(front_pages)), variant=variant)
     html = None
     if standalone_html:
         html = renderer.render(
             "book.html.j2",
             layouts,
-            BOOK_STYLESHEETS,
+            stylesheets,
             standalone=True,
             groups=contents_groups(entries, publication.contents_by_region),
             index_page=page,

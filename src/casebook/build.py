@@ -19,6 +19,7 @@ from .errors import CasebookError
 from .load import RawProject, load_content
 from .model import Casebook
 from .plan import Fingerprints, Selection, State, Target, make_plan
+from .profiles import profiles_named
 from .progress import Reporter
 from .project import Project
 from .publish import build_lock, inside, write_atomic
@@ -75,6 +76,7 @@ def build(
     html: bool = False,
     reporter: Reporter | None = None,
     session: Session | None = None,
+    profile: str | None = None,
 ) -> BuildResult:
     """Build the outputs of a project into `out`; nothing is written if the content is invalid.
 
@@ -96,7 +98,8 @@ def build(
         _remove_leftovers(project.out)
         # 4. Plan: every output with its inputs; skip those whose inputs did not change.
         state = State(project.out)
-        plan = make_plan(project, casebook, modified)
+        profiles = profiles_named(profile or casebook.source.profile)
+        plan = make_plan(project, casebook, modified, profiles)
         targets = [t for t in plan if selection.wants(t)]
         todo = [t for t in targets if html or not state.up_to_date(t)]
         for target in targets:
@@ -119,7 +122,7 @@ def build(
             reporter.stop()
             state.save()
         # 8. Publish the site: drop outputs of removed cases; thumbnails, pages, manifest.
-        state.prune({str(t.path) for t in plan})
+        state.prune({str(t.path) for t in plan}, [p.folder for p in profiles])
         renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
         publish_site(project.out, casebook, state, renderer)
         state.save()

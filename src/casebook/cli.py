@@ -11,6 +11,7 @@ from . import __version__
 from .build import build, check, read_project
 from .errors import CasebookError, ContentError
 from .plan import Selection
+from .profiles import PROFILE_CHOICES
 from .progress import Reporter
 from .translations import (
     STATUSES,
@@ -72,6 +73,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     build_cmd.add_argument(
         "--book", action="store_true", help="with --case: build the books as well"
+    )
+    build_cmd.add_argument(
+        "--profile",
+        choices=PROFILE_CHOICES,
+        help="screen (PDF/UA, the downloads), archive (PDF/A), print (PDF/X with bleed) or all; "
+        "default: `profile` in casebook.yaml, else screen",
     )
     build_cmd.add_argument(
         "--html",
@@ -183,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
                 selection=Selection(tuple(args.lang), tuple(args.case), args.book),
                 html=args.html,
                 reporter=Reporter(verbose=args.verbose, quiet=args.quiet),
+                profile=args.profile,
             )
     except ContentError as exc:
         print(exc, file=sys.stderr)

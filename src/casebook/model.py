@@ -95,6 +95,8 @@ class Publication:
     cases: tuple[Case, ...]
     licence: str | None = None
     contents_by_region: bool = False
+    profile: str = "screen"  # screen, archive, print or all
+    page_size: str = "A4"  # A4 or letter
     language: str = "en"
     translated: frozenset[str] = frozenset()
 

@@ -29,9 +29,10 @@ class ProjectFetcher(URLFetcher):
     would only log a warning and leave the resource out.
     """
 
-    def __init__(self, roots: list[Path]):
+    def __init__(self, roots: list[Path], aliases: dict[Path, Path] | None = None):
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
         self.roots = [root.resolve() for root in roots]
+        self.aliases = {k.resolve(): v for k, v in (aliases or {}).items()}
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
@@ -40,7 +41,10 @@ class ProjectFetcher(URLFetcher):
             return super().fetch(url, headers)
         if parts.scheme == "file" and parts.netloc in ("", "localhost"):
             path = Path(unquote(parts.path)).resolve()
-            if any(path.is_relative_to(root) for root in self.roots) and path.is_file():
+            path = self.aliases.get(path, path)
+            if path in self.aliases.values() or (
+                any(path.is_relative_to(root) for root in self.roots) and path.is_file()
+            ):
                 if path.stat().st_size > MAX_RESOURCE_BYTES:
                     return self._refuse(url, "is larger than 20 MB")
                 mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -58,13 +62,14 @@ class ProjectFetcher(URLFetcher):
 class Paginator:
     """Lays out HTML documents with shared fonts, and writes them as PDF."""
 
-    def __init__(self, layouts: Path, fonts: Path):
+    def __init__(self, layouts: Path, fonts: Path, aliases: dict[Path, Path] | None = None):
         self.font_config = FontConfiguration()
         self.layouts = layouts
         self.fonts = fonts
         self.image_cache: dict = {}
         self._stylesheets: dict[str, CSS] = {}
-        self._style_fetcher = ProjectFetcher([layouts, fonts])
+        self._style_fetcher = ProjectFetcher([layouts, fonts], aliases)
+        self.color_profiles: dict = {}  # filled by @color-profile rules (the print profile)
 
     def stylesheet(self, name: str) -> CSS:
         """A stylesheet of layouts/, parsed (and its fonts loaded) once per build."""
@@ -74,6 +79,7 @@ class Paginator:
                     filename=self.layouts / name,
                     font_config=self.font_config,
                     url_fetcher=self._style_fetcher,
+                    color_profiles=self.color_profiles,
                 )
             if self._style_fetcher.refused:
                 raise RenderError(
@@ -88,7 +94,10 @@ class Paginator:
         html = HTML(string=source.html, base_url=source.base.as_uri() + "/", url_fetcher=fetcher)
         with _quiet_weasyprint():
             document = html.render(
-                stylesheets=stylesheets, font_config=self.font_config, cache=self.image_cache
+                stylesheets=stylesheets,
+                font_config=self.font_config,
+                cache=self.image_cache,
+                color_profiles=self.color_profiles,
             )
         if fetcher.refused:
             raise RenderError(
@@ -104,9 +113,13 @@ class Paginator:
         return document
 
     @staticmethod
-    def write(document: Document, finisher=None) -> bytes:
+    def write(document: Document, finisher=None, variant: str | None = None) -> bytes:
+        """PDF bytes, in a PDF variant (pdf/ua-1, pdf/a-3a, pdf/x-4) if given; reproducible."""
+        metadata = document.metadata
+        if variant and variant.startswith("pdf/x") and not metadata.modified:
+            metadata.modified = metadata.created  # else PDF/X writes the current time
         with _quiet_weasyprint():
-            return document.write_pdf(finisher=finisher)
+            return document.write_pdf(finisher=finisher, pdf_variant=variant)
 
 
 class _quiet_weasyprint:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .model import Case, Casebook, Publication
+from .profiles import PRINT, PROFILES, Profile, cmyk_profile
 from .project import Project
 from .publish import write_atomic
 
@@ -30,6 +31,7 @@ class Target:
     """One output file to make."""
 
     kind: str  # "case" or "casebook"
+    profile: str  # screen, archive or print
     language: str
     case: str | None
     path: Path  # relative to the output folder
@@ -50,7 +52,9 @@ class Selection:
             return False
         if target.kind == "casebook":
             return not self.cases or self.books
-        return not self.cases or target.case in self.cases
+        if not self.cases:
+            return PROFILES[target.profile].cases_by_default
+        return target.case in self.cases
 
 
 class Fingerprints:
@@ -71,50 +75,49 @@ class Fingerprints:
     def key(self, inputs: tuple[Path, ...], root: Path, extra: dict) -> str:
         digest = hashlib.sha256(json.dumps(extra, sort_keys=True).encode())
         for path in inputs:
-            digest.update(f"{path.relative_to(root)}\0{self.file(path)}\n".encode())
+            name = path.relative_to(root) if path.is_relative_to(root) else path
+            digest.update(f"{name}\0{self.file(path)}\n".encode())
         return digest.hexdigest()
 
 
-def make_plan(project: Project, casebook: Casebook, modified: str | None) -> list[Target]:
-    """Every output of every edition, books first (they take longest)."""
+def make_plan(
+    project: Project, casebook: Casebook, modified: str | None, profiles: tuple[Profile, ...]
+) -> list[Target]:
+    """Every output of every edition in every profile, books first (they take longest)."""
     prints = Fingerprints()
     root = _common_root(project)
     layouts = sorted(p for p in project.layouts.rglob("*") if p.is_file() and p.suffix != ".pot")
     fonts = sorted(p for p in project.fonts.rglob("*") if p.is_file())
     extra = {"casebook": __version__, "weasyprint": version("weasyprint"), "modified": modified}
     books, cases = [], []
-    for edition in casebook.editions:
+    for profile, edition in ((p, e) for p in profiles for e in casebook.editions):
         lang = edition.language
-        own_layouts = tuple(p for p in layouts if _catalogue_language(p) in (None, lang))
+        own_layouts = tuple(
+            p
+            for p in layouts
+            if _catalogue_language(p) in (None, lang) and _profile_of(p) in (None, profile.name)
+        )
+        if profile is PRINT:
+            own_layouts = (*own_layouts, cmyk_profile())
         case_layouts = tuple(p for p in own_layouts if not p.name.startswith("book"))
         publication = _publication_files(project, edition)
         every_case = tuple(p for case in edition.cases for p in _case_files(case, edition))
-        inputs = (*publication, *every_case, *own_layouts, *fonts)
-        path = Path(lang) / "casebook.pdf"
-        books.append(
-            Target(
-                "casebook",
-                lang,
-                None,
-                path,
-                inputs,
-                prints.key(inputs, root, {**extra, "out": str(path)}),
-            )
-        )
+
+        def target(kind, slug, inputs, profile=profile, lang=lang) -> Target:
+            path = profile.path(lang, slug or "casebook")
+            key = prints.key(inputs, root, {**extra, "out": str(path)})
+            return Target(kind, profile.name, lang, slug, path, inputs, key)
+
+        books.append(target("casebook", None, (*publication, *every_case, *own_layouts, *fonts)))
         for case in edition.own_cases:
             inputs = (*publication, *_case_files(case, edition), *case_layouts, *fonts)
-            path = Path(lang) / f"{case.slug}.pdf"
-            cases.append(
-                Target(
-                    "case",
-                    lang,
-                    case.slug,
-                    path,
-                    inputs,
-                    prints.key(inputs, root, {**extra, "out": str(path)}),
-                )
-            )
+            cases.append(target("case", case.slug, inputs))
     return [*books, *cases]
+
+
+def _profile_of(path: Path) -> str | None:
+    """The profile a layout file belongs to, if only one (print-shop.css: print)."""
+    return "print" if path.name == "print-shop.css" else None
 
 
 def _case_files(case: Case, edition: Publication) -> tuple[Path, ...]:
@@ -140,6 +143,11 @@ def _catalogue_language(path: Path) -> str | None:
 
 def _common_root(project: Project) -> Path:
     return Path(os.path.commonpath([project.content, project.layouts, project.fonts]))
+
+
+def _profile_folder(path: str) -> str:
+    first = path.split("/", 1)[0]
+    return first if first in ("archive", "print") else ""
 
 
 class State:
@@ -173,9 +181,11 @@ class State:
             "pages": pages,
         }
 
-    def prune(self, planned: set[str]) -> None:
-        """Forget, and delete, outputs that are no longer planned (a case folder removed)."""
-        for path in sorted(set(self.records) - planned):
+    def prune(self, planned: set[str], folders: list[str]) -> None:
+        """Forget, and delete, outputs of these profiles' folders that are no longer planned
+        (a case folder removed)."""
+        mine = {r for r in self.records if _profile_folder(r) in folders}
+        for path in sorted(mine - planned):
             for suffix in (".pdf", ".html", ".webp"):
                 (self.out / path).with_suffix(suffix).unlink(missing_ok=True)
             del self.records[path]

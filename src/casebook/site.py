@@ -41,7 +41,11 @@ class Download:
 
 def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer) -> None:
     """Thumbnails, the downloads page of every edition, the manifest, the page's assets."""
-    pdfs = {path: record for path, record in state.records.items() if (out / path).is_file()}
+    pdfs = {
+        path: record
+        for path, record in state.records.items()
+        if (out / path).is_file() and path.split("/", 1)[0] not in ("archive", "print")
+    }
     for path, record in pdfs.items():
         _thumbnail(out, path, record)
     _write_if_changed(out / "manifest.json", _manifest(casebook, pdfs).encode("utf-8"))

@@ -26,9 +26,11 @@ from .model import (
     YearMonth,
     order_cases,
 )
+from .profiles import PROFILE_CHOICES
 
 LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?$")
 TYPE_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+PAGE_SIZES = ("A4", "letter")
 MAX_CASE_CHARACTERS = 400_000  # about 130 pages: layout stays within seconds and memory
 MAX_IMAGE_BYTES = 20_000_000
 MAX_IMAGE_PIXELS = 50_000_000
@@ -142,6 +144,8 @@ PUBLICATION_FIELDS = (
     Field("order", slug_list, required=False),
     Field("licence", text, required=False),
     Field("contents_by_region", boolean, required=False),
+    Field("profile", one_of(PROFILE_CHOICES), required=False),
+    Field("page_size", one_of(PAGE_SIZES), required=False),
 )
 
 CASE_FIELDS = (
@@ -308,6 +312,8 @@ def validate_project(raw: RawProject) -> Casebook:
         cases=order_cases(cases, list(settings.get("order", ()))),
         licence=settings.get("licence"),
         contents_by_region=settings.get("contents_by_region", False),
+        profile=settings.get("profile", "screen"),
+        page_size=settings.get("page_size", "A4"),
         language=settings["source_language"],
         translated=frozenset(c.slug for c in cases),
     )

@@ -7,17 +7,20 @@ once) and returns bytes.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import signal
 import time
 from dataclasses import dataclass
 
 from .book import assemble_book
+from .errors import ProjectError
 from .model import Casebook
 from .paginate import Paginator
 from .plan import Target
+from .profiles import PROFILES, cmyk_profile
 from .project import Project
-from .render import Renderer
+from .render import BOOK_STYLESHEETS, CASE_STYLESHEETS, Renderer
 
 
 @dataclass(frozen=True)
@@ -46,32 +49,48 @@ class Maker:
         self.modified = modified
         self.html = html
         self.renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
-        self.paginator = Paginator(project.layouts, project.fonts)
+        aliases = {}
+        with contextlib.suppress(ProjectError):  # only the print profile needs it
+            aliases[project.layouts / "cmyk.icc"] = cmyk_profile()
+        self.paginator = Paginator(project.layouts, project.fonts, aliases)
 
     def make(self, target: Target) -> Made:
         started = time.perf_counter()
         edition = self.casebook.edition(target.language)
+        profile = PROFILES[target.profile]
+        size = ("letter.css",) if edition.page_size == "letter" else ()
         if target.kind == "casebook":
+            cache_key = (target.profile, target.language)
             book = assemble_book(
                 edition,
                 self.renderer,
                 self.paginator,
                 self.modified,
                 standalone_html=self.html,
-                parts=self.parts.get(target.language, {}) if self.keep_parts else None,
+                parts=self.parts.get(cache_key, {}) if self.keep_parts else None,
+                stylesheets=(*BOOK_STYLESHEETS, *size, *profile.stylesheets),
+                variant=profile.variant,
             )
             if self.keep_parts:
-                self.parts[target.language] = book.parts
+                self.parts[cache_key] = book.parts
             return Made(target, book.pdf, book.pages, book.html, time.perf_counter() - started)
         case = edition.case(target.case)
         context = {"case": case, "publication": edition, "modified": self.modified}
-        source = self.renderer.render("case.html.j2", case.folder, lang=edition.language, **context)
+        stylesheets = (*CASE_STYLESHEETS, *size, *profile.stylesheets)
+        source = self.renderer.render(
+            "case.html.j2", case.folder, stylesheets, lang=edition.language, **context
+        )
         document = self.paginator.lay_out(source, f"{case.folder.name}/{case.language}.yaml")
-        pdf = self.paginator.write(document)
+        pdf = self.paginator.write(document, variant=profile.variant)
         html = None
         if self.html:
             html = self.renderer.render(
-                "case.html.j2", case.folder, standalone=True, lang=edition.language, **context
+                "case.html.j2",
+                case.folder,
+                stylesheets,
+                standalone=True,
+                lang=edition.language,
+                **context,
             ).html
         return Made(target, pdf, len(document.pages), html, time.perf_counter() - started)
 

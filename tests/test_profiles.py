@@ -1,0 +1,193 @@
+"""The three profiles, checked by independent tools on the shipped content:
+screen (PDF/UA-1), archive (PDF/A-3a), print (PDF/X-4 with bleed and crop marks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+
+import pypdfium2
+import pytest
+from pypdf import PdfReader
+
+import casebook
+from casebook.plan import Selection
+
+from .conftest import CONTENT
+
+MM = 72 / 25.4
+TOOLS = {
+    name: shutil.which(name) for name in ("qpdf", "gs", "pdffonts", "pdfinfo", "outloud", "pdfua")
+}
+
+
+def tool(name: str) -> str:
+    """The path of a checker; in CI a missing checker is a failure, elsewhere a plain skip."""
+    path = TOOLS[name]
+    if path is None:
+        message = f"{name} is not installed (.ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("profiles") / "build"
+    casebook.build(CONTENT, out, profile="all")
+    return out
+
+
+def pdfs(out, folder: str) -> list:
+    found = sorted(
+        (out / folder).glob("*/*.pdf")
+        if folder
+        else [*(out / "en").glob("*.pdf"), *(out / "es").glob("*.pdf")]
+    )
+    assert found, f"no PDFs in {folder or 'the screen folders'}"
+    return found
+
+
+def xmp(path) -> str:
+    return subprocess.run(
+        [tool("pdfinfo"), "-meta", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.mark.parametrize("folder", ["", "archive", "print"])
+def test_structure_and_fonts_pass_qpdf_ghostscript_and_pdffonts(built, folder):
+    for path in pdfs(built, folder):
+        run = subprocess.run([tool("qpdf"), "--check", str(path)], capture_output=True, text=True)
+        assert run.returncode == 0, f"{path}: {run.stdout[-300:]}"
+        run = subprocess.run(
+            [
+                tool("gs"),
+                "-q",
+                "-dNOPAUSE",
+                "-dBATCH",
+                "-dPDFSTOPONERROR",
+                "-dPDFSTOPONWARNING",
+                "-sDEVICE=nullpage",
+                str(path),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, f"{path}: {run.stdout[-300:]}{run.stderr[-300:]}"
+        fonts = subprocess.run(
+            [tool("pdffonts"), str(path)], capture_output=True, text=True, check=True
+        ).stdout.splitlines()[2:]
+        assert fonts and all(line.split()[-5] == "yes" for line in fonts), f"{path}: {fonts}"
+
+
+def test_screen_pdfs_are_pdf_ua_and_pass_outloud_and_pdfua(built):
+    for path in pdfs(built, ""):
+        reader = PdfReader(path)
+        root = reader.trailer["/Root"]
+        assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root
+        assert root["/ViewerPreferences"]["/DisplayDocTitle"]
+        assert root["/Lang"] == path.parent.name
+        assert 'pdfuaid:part="1"' in xmp(path) or "<pdfuaid:part>1<" in xmp(path)
+
+        run = subprocess.run(
+            [tool("outloud"), "--no-info", "--json", "-", str(path)], capture_output=True, text=True
+        )
+        result = json.loads(run.stdout)["results"][0]
+        errors = [f for f in result["findings"] if f["severity"] == "error"]
+        assert not errors, f"{path.name}: {[(f['rule'], f['message']) for f in errors]}"
+        assert result["stats"]["tagged"] and result["stats"]["features"]["lang"]
+
+        run = subprocess.run(
+            [tool("pdfua"), "check", "-f", "json", str(path)], capture_output=True, text=True
+        )
+        report = json.loads(run.stdout)
+        assert report["summary"]["errors"] == 0, f"{path.name}: {report['findings']}"
+        # Its rule UA-14-001 crashes on tagged WeasyPrint files: it may be skipped, nothing else.
+        assert {s["rule_id"] for s in report["skipped"]} <= {"UA-14-001"}
+
+
+def test_archive_pdfs_are_pdf_a_3a_with_an_output_intent(built):
+    for path in pdfs(built, "archive"):
+        meta = xmp(path)
+        assert re.search(r'pdfaid:part(="|>)3', meta) and re.search(
+            r'pdfaid:conformance(="|>)A', meta
+        ), path
+        intents = [i.get_object() for i in PdfReader(path).trailer["/Root"]["/OutputIntents"]]
+        assert [i["/S"] for i in intents] == ["/GTS_PDFA1"]
+        assert "/DestOutputProfile" in intents[0]
+    assert {p.parent.name for p in pdfs(built, "archive")} == {"en", "es"}
+
+
+def test_print_books_are_pdf_x_4_with_cmyk_intent_bleed_and_marks(built):
+    books = pdfs(built, "print")
+    assert [p.relative_to(built).as_posix() for p in books] == [
+        "print/en/casebook.pdf",
+        "print/es/casebook.pdf",
+    ]  # per-case PDFs only with --case
+    for path in books:
+        assert "PDF/X-4" in xmp(path)
+        reader = PdfReader(path)
+        intents = [i.get_object() for i in reader.trailer["/Root"]["/OutputIntents"]]
+        assert [i["/S"] for i in intents] == ["/GTS_PDFX"]
+        profile = intents[0]["/DestOutputProfile"].get_object()
+        assert profile["/N"] == 4  # a CMYK profile
+        for page in reader.pages:
+            trim = [float(v) for v in page.trimbox]
+            bleed = [float(v) for v in page.bleedbox]
+            media = [float(v) for v in page.mediabox]
+            assert (round((trim[2] - trim[0]) / MM), round((trim[3] - trim[1]) / MM)) == (210, 297)
+            assert [round(b - t, 1) for b, t in zip(bleed, trim, strict=True)] == [
+                -8.5,
+                -8.5,
+                8.5,
+                8.5,
+            ]  # 3 mm on every side
+            assert media[0] <= bleed[0] and media[2] >= bleed[2]
+
+
+def test_print_cover_art_reaches_into_the_bleed_and_crop_marks_are_drawn(built):
+    path = built / "print" / "en" / "casebook.pdf"
+    document = pypdfium2.PdfDocument(path)
+    try:
+        page = document[0]
+        scale = 2
+        image = page.render(scale=scale).to_pil().convert("RGB")
+    finally:
+        document.close()
+    # 1.5 mm inside the bleed (outside the trim), halfway down the left edge: the cover's teal.
+    x = round(1.5 * MM * scale)
+    r, g, b = image.getpixel((x, image.height // 2))
+    assert g > r + 40 and b > r + 30, (r, g, b)
+    # Crop marks: dark strokes in the bleed's top-left corner region.
+    corner = image.crop((0, 0, round(8.5 * scale), round(8.5 * scale)))
+    darkest, _ = corner.convert("L").getextrema()
+    assert darkest < 100
+
+
+def test_print_case_pdfs_on_request_and_letter_size(scratch):
+    scratch.write(
+        "casebook.yaml", (scratch.content / "casebook.yaml").read_text() + "page_size: letter\n"
+    )
+    scratch.case("the-case")
+    result = casebook.build(
+        scratch.content, scratch.out, profile="print", selection=Selection(cases=("the-case",))
+    )
+    assert [o.path.relative_to(scratch.out).as_posix() for o in result.outputs] == [
+        "print/en/the-case.pdf"
+    ]
+    page = PdfReader(scratch.out / "print" / "en" / "the-case.pdf").pages[0]
+    assert [round(float(v)) for v in page.trimbox] == [0, 0, 612, 792]
+
+
+def test_profile_setting_and_unknown_profile(scratch):
+    scratch.write(
+        "casebook.yaml", (scratch.content / "casebook.yaml").read_text() + "profile: poster\n"
+    )
+    scratch.case("the-case")
+    with pytest.raises(casebook.ContentError) as info:
+        casebook.check(scratch.content)
+    assert "profile: 'poster' is not one of: screen, archive, print, all" in str(info.value)
