@@ -513,9 +513,10 @@ def _image_problem(path: Path) -> str | None:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with warnings.catch_warnings(), Image.open(path) as image:  # reads the header only
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            width, height = image.size
+            with Image.open(path) as image:  # reads the header only
+                width, height = image.size
     except Image.DecompressionBombError:
         width = height = MAX_IMAGE_PIXELS  # far over the limit: Pillow refuses to open it
     except (UnidentifiedImageError, OSError):
