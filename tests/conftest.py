@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -20,6 +21,15 @@ date: 2021-03
 authors: [A. Author]
 source_language: en
 languages: [en]
+"""
+
+BILINGUAL = """\
+title: Test casebook
+publisher: Test Publisher
+date: 2021-03
+authors: [A. Author]
+source_language: en
+languages: [en, es]
 """
 
 CASE = """\
@@ -46,6 +56,13 @@ sections:
       - First outcome.
       - Second outcome.
 """
+
+
+def missing_tool(message: str) -> None:
+    """A checker or browser the test needs is not installed: in CI a failure, else a skip."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 class Scratch:

@@ -12,16 +12,7 @@ from pypdf import PdfReader
 import casebook
 from casebook.plan import Selection
 
-from .conftest import CASE, ROOT
-
-BILINGUAL = """\
-title: Test casebook
-publisher: Test Publisher
-date: 2021-03
-authors: [A. Author]
-source_language: en
-languages: [en, es]
-"""
+from .conftest import BILINGUAL, CASE, ROOT
 
 
 def built(result) -> set[str]:

@@ -4,7 +4,6 @@ screen (PDF/UA-1), archive (PDF/A-3a), print (PDF/X-4 with bleed and crop marks)
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from pypdf import PdfReader
 import casebook
 from casebook.plan import Selection
 
-from .conftest import CONTENT
+from .conftest import CONTENT, missing_tool
 
 MM = 72 / 25.4
 TOOLS = {
@@ -28,10 +27,7 @@ def tool(name: str) -> str:
     """The path of a checker; in CI a missing checker is a failure, elsewhere a plain skip."""
     path = TOOLS[name]
     if path is None:
-        message = f"{name} is not installed (.ci/run installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_tool(f"{name} is not installed (.ci/run installs it)")
     return path
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import threading
 from functools import partial
@@ -17,7 +16,7 @@ from pypdf import PdfReader
 
 import casebook
 
-from .conftest import CONTENT
+from .conftest import CONTENT, missing_tool
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -33,9 +32,7 @@ def browser_or_fail():
             "the browser test needs Chromium (apt install chromium) and Playwright for Python "
             "(pip install playwright); .ci/run installs both"
         )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_tool(message)
     return sync_playwright
 
 

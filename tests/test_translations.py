@@ -17,17 +17,8 @@ from casebook.cli import main
 from casebook.render import Renderer
 from casebook.translations import all_statuses
 
-from .conftest import CONTENT, ROOT
+from .conftest import BILINGUAL, CONTENT, ROOT
 from .pdfs import missing_words, pdf_text, words
-
-BILINGUAL = """\
-title: Test casebook
-publisher: Test Publisher
-date: 2021-03
-authors: [A. Author]
-source_language: en
-languages: [en, es]
-"""
 
 TRANSLATION = """\
 title: Un caso para probar
