@@ -53,7 +53,6 @@ class Book:
     pages: int
     front_pages: int
     entries: tuple[Entry, ...]
-    layouts: int  # how many documents were laid out to make it
     html: str | None = None  # the whole book as one standalone HTML document, on request
     parts: dict = field(default_factory=dict)  # the laid-out case parts, for the next build
 
@@ -130,7 +129,6 @@ def assemble_book(
         pages=len(book.pages),
         front_pages=len(front_pages),
         entries=tuple(entries),
-        layouts=len(publication.cases) + 3,
         html=html,
         parts=used,
     )
