@@ -51,9 +51,11 @@ class BuildResult:
     seconds: float = 0.0
 
 
-def read_project(content: Path | str = "content") -> tuple[Project, RawProject, Casebook]:
+def read_project(
+    content: Path | str = "content", out: Path | str = "build"
+) -> tuple[Project, RawProject, Casebook]:
     """Find, load and validate a project: `ContentError` with every problem if it is invalid."""
-    project = Project.locate(content)
+    project = Project.locate(content, out)
     raw = load_content(project.content)
     casebook = validate_project(raw)
     renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
@@ -87,8 +89,7 @@ def build(
     selection = selection or Selection()
     reporter = reporter or Reporter(bar=False)
     # 1-3. Find the project, load every file, validate it into the model (all problems at once).
-    project, raw, casebook = read_project(content)
-    project = Project(project.content, project.layouts, project.fonts, Path(out).resolve())
+    project, raw, casebook = read_project(content, out)
     _check_selection(casebook, selection)
     result = BuildResult(warnings=_stale_warnings(casebook, raw))
     for warning in result.warnings:
