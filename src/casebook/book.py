@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pydyf
 
-from .model import REGIONS, Case, Publication
+from .model import REGIONS, Case, Edition
 from .paginate import Paginator
 from .render import BOOK_STYLESHEETS, HtmlDocument, Renderer
 
@@ -58,10 +58,10 @@ class Book:
 
 
 def assemble_book(
-    publication: Publication,
+    publication: Edition,
     renderer: Renderer,
     paginator: Paginator,
-    modified: str | None = None,
+    source_date: str | None = None,
     standalone_html: bool = False,
     parts: dict | None = None,
     stylesheets: tuple[str, ...] = BOOK_STYLESHEETS,
@@ -72,7 +72,7 @@ def assemble_book(
     `parts`, kept by a long-lived process (`casebook watch`), holds the laid-out case parts of
     the previous build: a part whose HTML and case folder did not change is not laid out again.
     """
-    common = {"publication": publication, "lang": publication.language, "modified": modified}
+    common = {"publication": publication, "lang": publication.language, "source_date": source_date}
     layouts = paginator.layouts
 
     def render(template: str, base=layouts, **context):

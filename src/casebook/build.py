@@ -10,20 +10,19 @@ from __future__ import annotations
 import logging
 import os
 import time
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from .errors import CasebookError
-from .load import RawProject, load_content
+from .load import load_content
 from .model import Casebook
-from .plan import Fingerprints, Selection, State, Target, make_plan
+from .plan import Plan, Selection, State, Target, make_plan
 from .profiles import profiles_named
 from .progress import Reporter
 from .project import Project
 from .publish import build_lock, inside, write_atomic
-from .render import Renderer
+from .render import Renderer, catalogue_path
 from .site import publish_site
 from .translations import all_statuses
 from .validate import validate_project
@@ -53,20 +52,19 @@ class BuildResult:
 
 def read_project(
     content: Path | str = "content", out: Path | str = "build"
-) -> tuple[Project, RawProject, Casebook]:
-    """Find, load and validate a project: `ContentError` with every problem if it is invalid."""
+) -> tuple[Project, Casebook]:
+    """Find, load and validate a project: `ContentError` with every problem if it is invalid,
+    `ProjectError` if a language has no message catalogue."""
     project = Project.locate(content, out)
-    raw = load_content(project.content)
-    casebook = validate_project(raw)
-    renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
-    for edition in casebook.editions:
-        renderer.catalogue(edition.language)  # a ProjectError if a catalogue is missing
-    return project, raw, casebook
+    casebook = validate_project(load_content(project.content))
+    for language in casebook.languages[1:]:
+        catalogue_path(project.layouts, language)
+    return project, casebook
 
 
 def check(content: Path | str = "content") -> Casebook:
     """Load and validate a project's content: the model, or `ContentError` with every problem."""
-    return read_project(content)[2]
+    return read_project(content)[1]
 
 
 def build(
@@ -89,32 +87,35 @@ def build(
     selection = selection or Selection()
     reporter = reporter or Reporter(bar=False)
     # 1-3. Find the project, load every file, validate it into the model (all problems at once).
-    project, raw, casebook = read_project(content, out)
+    project, casebook = read_project(content, out)
     _check_selection(casebook, selection)
-    result = BuildResult(warnings=_stale_warnings(casebook, raw))
+    result = BuildResult(warnings=_stale_warnings(casebook))
     for warning in result.warnings:
         log.warning("warning: %s", warning)
-    modified = _source_date()
+    source_date = _source_date()
     with build_lock(project.out):
         _remove_leftovers(project.out)
         # 4. Plan: every output with its inputs; skip those whose inputs did not change.
         state = State(project.out)
         profiles = profiles_named(profile or casebook.source.profile)
-        plan = make_plan(project, casebook, modified, profiles)
-        targets = [t for t in plan if selection.wants(t)]
+        plan = make_plan(project, casebook, source_date, profiles)
+        targets = [t for t in plan.targets if selection.wants(t)]
         todo = [t for t in targets if html or not state.up_to_date(t)]
         for target in targets:
             if target not in todo:
                 record = state.records[str(target.path)]
                 result.up_to_date.append(_output(project, target, record["pages"], record["bytes"]))
-        # 5-6. Render, lay out and (for books) assemble each output; 7. publish each as it is done.
+        # 5-6. Make each output (render, lay out, assemble books); 7. publish each as it is done.
+        maker = session.maker(project, casebook, plan, source_date, html) if session else None
+        renderer = (
+            maker.renderer
+            if maker
+            else Renderer(project.layouts, project.fonts, casebook.source.language)
+        )
         reporter.start(len(todo))
         try:
-            if session is not None:
-                made_all = map(session.maker(project, casebook, modified, html).make, todo)
-            else:
-                made_all = _make_all(project, casebook, modified, html, todo, jobs)
-            for made in made_all:
+            options = {"source_date": source_date, "html": html, "jobs": jobs}
+            for made in _make_all(project, casebook, todo, renderer, maker=maker, **options):
                 _publish(project, state, made)
                 output = _output(project, made.target, made.pages, len(made.pdf))
                 result.outputs.append(output)
@@ -123,8 +124,7 @@ def build(
             reporter.stop()
             state.save()
         # 8. Publish the site: drop outputs of removed cases; thumbnails, pages, manifest.
-        state.prune({str(t.path) for t in plan}, [p.folder for p in profiles])
-        renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
+        state.prune({str(t.path) for t in plan.targets}, [p.folder for p in profiles])
         publish_site(project.out, casebook, state, renderer)
         state.save()
     result.seconds = time.perf_counter() - started
@@ -132,54 +132,36 @@ def build(
     return result
 
 
+def _make_all(project, casebook, todo, renderer, **options):
+    if not todo:  # nothing to make: WeasyPrint is not even imported
+        return iter(())
+    from .make import make_all
+
+    return make_all(project, casebook, todo, renderer, **options)
+
+
 class Session:
-    """What a long-lived process keeps between builds: one `Maker` while layouts and fonts stay."""
+    """What a long-lived process (`casebook watch`) keeps between builds: the project and model
+    of the last build, and one `Maker` while the layouts and fonts stay the same."""
 
     def __init__(self) -> None:
+        self.casebook: Casebook | None = None
+        self.renderer: Renderer | None = None
         self._maker = None
         self._key: tuple | None = None
 
-    def maker(self, project: Project, casebook: Casebook, modified: str | None, html: bool):
-        from .work import Maker
+    def maker(
+        self, project: Project, casebook: Casebook, plan: Plan, source_date: str | None, html: bool
+    ):
+        from .make import Maker
 
-        files = sorted(
-            p for root in (project.layouts, project.fonts) for p in root.rglob("*") if p.is_file()
-        )
-        prints = Fingerprints()
-        key = (tuple((str(p), prints.file(p)) for p in files), modified, html)
+        key = (plan.layouts, source_date, html, casebook.source.language)
         if self._maker is None or key != self._key:
-            self._maker = Maker(project, casebook, modified, html, keep_parts=True)
+            renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
+            self._maker = Maker(project, source_date, html, renderer, keep_parts=True)
             self._key = key
-        self._maker.casebook = casebook
+        self.casebook, self.renderer = casebook, self._maker.renderer
         return self._maker
-
-
-def _make_all(project, casebook, modified, html, todo: list[Target], jobs: int | None):
-    """Made outputs in the order they finish: in this process, or in `jobs` worker processes."""
-    if not todo:
-        return
-    from .work import Maker, make_in_worker, start_worker  # WeasyPrint: imported only when needed
-
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
-    if jobs == 1:
-        maker = Maker(project, casebook, modified, html)
-        for target in todo:
-            yield maker.make(target)
-        return
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        initializer=start_worker,
-        initargs=(project, casebook, modified, html),
-    ) as pool:
-        pending = {pool.submit(make_in_worker, target) for target in todo}
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for future in done:
-                    yield future.result()
-        finally:
-            for future in pending:
-                future.cancel()
 
 
 def _publish(project: Project, state: State, made) -> None:
@@ -214,11 +196,11 @@ def _check_selection(casebook: Casebook, selection: Selection) -> None:
             raise CasebookError(f"--case {slug}: there is no such case ({', '.join(slugs)})")
 
 
-def _stale_warnings(casebook: Casebook, raw: RawProject) -> list[str]:
+def _stale_warnings(casebook: Casebook) -> list[str]:
     """A warning for every translation that builds although it is stale or incomplete."""
     return [
         f"{s.case}/{s.language}.yaml is {s.status}: {'; '.join(s.details)}"
-        for s in all_statuses(casebook, raw)
+        for s in all_statuses(casebook)
         if s.status in ("stale", "incomplete")
     ]
 

@@ -8,7 +8,7 @@ import logging
 import sys
 
 from . import __version__
-from .build import build, check, read_project
+from .build import build, check
 from .errors import CasebookError, ContentError
 from .plan import Selection
 from .profiles import PROFILE_CHOICES
@@ -130,7 +130,7 @@ def _configure_logging(quiet: bool) -> None:
 
 
 def run_translations(args: argparse.Namespace) -> int:
-    _, raw, casebook = read_project(args.content)
+    casebook = check(args.content)
     if args.action == "new":
         path = new_translation(casebook, args.language, args.slug)
         log.info(
@@ -141,10 +141,10 @@ def run_translations(args: argparse.Namespace) -> int:
         )
         return 0
     if args.action == "stamp":
-        path = stamp_translation(casebook, raw, args.language, args.slug)
+        path = stamp_translation(casebook, args.language, args.slug)
         log.info("stamped %s: it now matches the current source", path)
         return 0
-    statuses = all_statuses(casebook, raw)
+    statuses = all_statuses(casebook)
     if args.json:
         rows = [{"case": s.case, "language": s.language, "status": s.status} for s in statuses]
         print(json.dumps(rows, ensure_ascii=False, indent=2))

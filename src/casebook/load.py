@@ -6,7 +6,6 @@ over a size limit, and keeps PyYAML's line and column for syntax errors.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,9 @@ from typing import Any
 import yaml
 
 from .errors import Problem
+from .model import LANGUAGE, KeyPath
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
-KeyPath = tuple[str | int, ...]
 
 
 @dataclass
@@ -127,12 +126,6 @@ def _record_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> 
             _record_lines(item, (*path, index), lines)
 
 
-SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-
-
-LANG_RE = r"^[a-z]{2,3}(?:-[A-Z]{2})?$"
-
-
 @dataclass
 class RawCase:
     """One case folder: its slug, folder, the source-language file and its translations."""
@@ -180,7 +173,7 @@ def load_content(content_dir: Path) -> RawProject:
     translated_languages = tuple(
         lang
         for lang in (languages if isinstance(languages, list) else [])
-        if isinstance(lang, str) and re.match(LANG_RE, lang) and lang != source_language
+        if isinstance(lang, str) and LANGUAGE.match(lang) and lang != source_language
     )
 
     raw = RawProject(

@@ -1,15 +1,22 @@
 """Stage 3, model: validated data → frozen dataclasses. No I/O here.
 
-The model is what the templates see: a `Publication` holding its `Case`s in reading order.
+The model is what the templates see: an `Edition` (the publication in one language) holding its
+`Case`s in reading order. The vocabulary of the content (regions, section kinds, the patterns of
+slugs and language codes) is declared here, once.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REGIONS = ("africa", "americas", "asia-pacific", "europe", "middle-east-north-africa", "global")
 SECTION_KINDS = ("context", "challenges", "lessons", "outcomes")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # a case folder's name
+LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?$")  # en, es, pt-BR
+KeyPath = tuple[str | int, ...]  # ("sections", 0, "kind")
 
 
 @dataclass(frozen=True, order=True)
@@ -26,8 +33,8 @@ class YearMonth:
 @dataclass(frozen=True)
 class Section:
     kind: str
-    heading: str | None
     body: str
+    heading: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,25 @@ class Cover:
 
 
 @dataclass(frozen=True)
+class Fallback:
+    """A translatable key that a translation leaves out, so the source text stands in.
+
+    `expected`: a translation is incomplete without it (a coalition's name may stay as it is).
+    """
+
+    path: KeyPath
+    expected: bool
+
+
+@dataclass(frozen=True)
+class Translation:
+    """What validation learnt of a translation file besides its texts."""
+
+    fallbacks: tuple[Fallback, ...]
+    stamp: Any  # the file's `source:` block as written (see translations.py), or None
+
+
+@dataclass(frozen=True)
 class Case:
     slug: str
     folder: Path
@@ -54,11 +80,12 @@ class Case:
     type: str
     date: YearMonth
     region: str
-    country: str | None
     authors: tuple[str, ...]
     summary: str
     sections: tuple[Section, ...]
+    country: str | None = None
     cover: Cover | None = None
+    translation: Translation | None = None  # set on a translated case only
 
     @property
     def full_title(self) -> str:
@@ -77,31 +104,34 @@ class Case:
 
 
 @dataclass(frozen=True)
-class Publication:
-    """The publication in one language (an edition): its texts and its cases in book order.
+class Edition:
+    """The publication in one language: its texts and its cases in book order.
 
     In a translated edition, `cases` holds the translation of each case that has one and the
-    source-language case otherwise; `translated` names the slugs that are translated.
+    source-language case otherwise.
     """
 
     title: str
-    subtitle: str | None
     publisher: str
     date: YearMonth
     authors: tuple[str, ...]
     source_language: str
     languages: tuple[str, ...]
-    introduction: str | None
     cases: tuple[Case, ...]
+    subtitle: str | None = None
+    introduction: str | None = None
     licence: str | None = None
     contents_by_region: bool = False
     profile: str = "screen"  # screen, archive, print or all
     page_size: str = "A4"  # A4 or letter
     language: str = "en"
-    translated: frozenset[str] = frozenset()
 
     def case(self, slug: str) -> Case:
-        return next(case for case in self.cases if case.slug == slug)
+        """The case of that slug; `KeyError` if the edition has none."""
+        for case in self.cases:
+            if case.slug == slug:
+                return case
+        raise KeyError(slug)
 
     @property
     def own_cases(self) -> tuple[Case, ...]:
@@ -113,18 +143,26 @@ class Publication:
 class Casebook:
     """Every edition of the publication, the source language's first."""
 
-    editions: tuple[Publication, ...]
+    editions: tuple[Edition, ...]
 
     @property
-    def source(self) -> Publication:
+    def source(self) -> Edition:
         return self.editions[0]
 
     @property
     def cases(self) -> tuple[Case, ...]:
         return self.source.cases
 
-    def edition(self, language: str) -> Publication:
-        return next(e for e in self.editions if e.language == language)
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(e.language for e in self.editions)
+
+    def edition(self, language: str) -> Edition:
+        """The edition in that language; `KeyError` if there is none."""
+        for edition in self.editions:
+            if edition.language == language:
+                return edition
+        raise KeyError(language)
 
 
 def order_cases(cases: list[Case], order: list[str]) -> tuple[Case, ...]:

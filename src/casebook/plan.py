@@ -18,7 +18,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import __version__
-from .model import Case, Casebook, Publication
+from .model import Case, Casebook, Edition
 from .profiles import PRINT, PROFILES, Profile, cmyk_profile
 from .project import Project
 from .publish import write_atomic
@@ -36,7 +36,15 @@ class Target:
     case: str | None
     path: Path  # relative to the output folder
     inputs: tuple[Path, ...]
-    key: str
+    fingerprint: str  # of every input, the versions of casebook and WeasyPrint, the source date
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every output of a build, and the fingerprint of the layouts and fonts it was made with."""
+
+    targets: tuple[Target, ...]
+    layouts: str
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,7 @@ class Fingerprints:
             self._seen[path] = digest.hexdigest()
         return self._seen[path]
 
-    def key(self, inputs: tuple[Path, ...], root: Path, extra: dict) -> str:
+    def of(self, inputs: tuple[Path, ...], root: Path, extra: dict) -> str:
         digest = hashlib.sha256(json.dumps(extra, sort_keys=True).encode())
         for path in inputs:
             name = path.relative_to(root) if path.is_relative_to(root) else path
@@ -81,14 +89,18 @@ class Fingerprints:
 
 
 def make_plan(
-    project: Project, casebook: Casebook, modified: str | None, profiles: tuple[Profile, ...]
-) -> list[Target]:
+    project: Project, casebook: Casebook, source_date: str | None, profiles: tuple[Profile, ...]
+) -> Plan:
     """Every output of every edition in every profile, books first (they take longest)."""
     prints = Fingerprints()
     root = _common_root(project)
     layouts = sorted(p for p in project.layouts.rglob("*") if p.is_file() and p.suffix != ".pot")
     fonts = sorted(p for p in project.fonts.rglob("*") if p.is_file())
-    extra = {"casebook": __version__, "weasyprint": version("weasyprint"), "modified": modified}
+    extra = {
+        "casebook": __version__,
+        "weasyprint": version("weasyprint"),
+        "source_date": source_date,
+    }
     books, cases = [], []
     for profile, edition in ((p, e) for p in profiles for e in casebook.editions):
         lang = edition.language
@@ -105,14 +117,14 @@ def make_plan(
 
         def target(kind, slug, inputs, profile=profile, lang=lang) -> Target:
             path = profile.path(lang, slug or "casebook")
-            key = prints.key(inputs, root, {**extra, "out": str(path)})
-            return Target(kind, profile.name, lang, slug, path, inputs, key)
+            fingerprint = prints.of(inputs, root, {**extra, "out": str(path)})
+            return Target(kind, profile.name, lang, slug, path, inputs, fingerprint)
 
         books.append(target("casebook", None, (*publication, *every_case, *own_layouts, *fonts)))
         for case in edition.own_cases:
             inputs = (*publication, *_case_files(case, edition), *case_layouts, *fonts)
             cases.append(target("case", case.slug, inputs))
-    return [*books, *cases]
+    return Plan((*books, *cases), prints.of((*layouts, *fonts), root, extra))
 
 
 def _profile_of(path: Path) -> str | None:
@@ -120,7 +132,7 @@ def _profile_of(path: Path) -> str | None:
     return "print" if path.name == "print-shop.css" else None
 
 
-def _case_files(case: Case, edition: Publication) -> tuple[Path, ...]:
+def _case_files(case: Case, edition: Edition) -> tuple[Path, ...]:
     files = [case.folder / f"{edition.source_language}.yaml"]
     if case.language != edition.source_language:
         files.append(case.folder / f"{case.language}.yaml")
@@ -129,7 +141,7 @@ def _case_files(case: Case, edition: Publication) -> tuple[Path, ...]:
     return tuple(files)
 
 
-def _publication_files(project: Project, edition: Publication) -> tuple[Path, ...]:
+def _publication_files(project: Project, edition: Edition) -> tuple[Path, ...]:
     files = [project.content / "casebook.yaml"]
     translated = project.content / f"casebook.{edition.language}.yaml"
     if translated.is_file():
@@ -163,7 +175,7 @@ class State:
 
     def up_to_date(self, target: Target) -> bool:
         record = self.records.get(str(target.path))
-        if not record or record.get("key") != target.key:
+        if not record or record.get("fingerprint") != target.fingerprint:
             return False
         path = self.out / target.path
         try:
@@ -175,7 +187,7 @@ class State:
 
     def record(self, target: Target, data: bytes, pages: int) -> None:
         self.records[str(target.path)] = {
-            "key": target.key,
+            "fingerprint": target.fingerprint,
             "sha256": hashlib.sha256(data).hexdigest(),
             "bytes": len(data),
             "pages": pages,

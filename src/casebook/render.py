@@ -63,7 +63,9 @@ class Renderer:
                 trim_blocks=True,
                 lstrip_blocks=True,
             )
-            env.install_gettext_translations(self.catalogue(lang), newstyle=True)
+            env.install_gettext_translations(
+                catalogue(self.layouts, lang, self.source_language), newstyle=True
+            )
             env.filters["markdown"] = lambda s: Markup(render_markdown(s))
             env.filters["inline"] = lambda s: Markup(render_inline(s))
             env.filters["plaintext"] = lambda s: Markup(render_inline(s)).striptags()
@@ -73,23 +75,6 @@ class Renderer:
             env.globals["layouts_url"] = self.layouts.as_uri()
             self._envs[lang] = env
         return self._envs[lang]
-
-    def catalogue(self, lang: str) -> gettext.NullTranslations:
-        """The gettext translations for `lang` from layouts/locale/<lang>.po."""
-        if lang == self.source_language:
-            return gettext.NullTranslations()
-        path = self.layouts / "locale" / f"{lang}.po"
-        if not path.is_file():
-            raise ProjectError(
-                f"{path} is missing: every language in casebook.yaml needs a message catalogue "
-                "for the layouts' fixed words (see docs/translations.md)"
-            )
-        with path.open("rb") as handle:
-            catalog = read_po(handle, locale=lang)
-        compiled = io.BytesIO()
-        write_mo(compiled, catalog)
-        compiled.seek(0)
-        return Translations(compiled)
 
     def render(
         self,
@@ -112,6 +97,30 @@ class Renderer:
             .render(stylesheets=stylesheets, standalone=standalone, lang=lang, **context)
         )
         return HtmlDocument(html, base, stylesheets)
+
+
+def catalogue_path(layouts: Path, lang: str) -> Path:
+    """layouts/locale/<lang>.po; `ProjectError` if it is missing."""
+    path = layouts / "locale" / f"{lang}.po"
+    if not path.is_file():
+        raise ProjectError(
+            f"{path} is missing: every language in casebook.yaml needs a message catalogue "
+            "for the layouts' fixed words (see docs/translations.md)"
+        )
+    return path
+
+
+def catalogue(layouts: Path, lang: str, source_language: str) -> gettext.NullTranslations:
+    """The gettext translations for `lang` (none for the source language, whose words are the
+    templates' own)."""
+    if lang == source_language:
+        return gettext.NullTranslations()
+    with catalogue_path(layouts, lang).open("rb") as handle:
+        messages = read_po(handle, locale=lang)
+    compiled = io.BytesIO()
+    write_mo(compiled, messages)
+    compiled.seek(0)
+    return Translations(compiled)
 
 
 def country_name(name: str, locale: str) -> str:

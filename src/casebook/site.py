@@ -17,7 +17,7 @@ from babel import Locale
 from babel.units import format_unit
 from markupsafe import Markup
 
-from .model import REGIONS, Casebook, Publication
+from .model import REGIONS, Casebook, Edition
 from .plan import State
 from .publish import inside, write_atomic
 from .render import Renderer
@@ -103,9 +103,7 @@ def _manifest(casebook: Casebook, pdfs: dict[str, dict]) -> str:
     return json.dumps({"outputs": outputs}, ensure_ascii=False, indent=2) + "\n"
 
 
-def _page(
-    edition: Publication, casebook: Casebook, pdfs: dict, renderer: Renderer, root: str
-) -> str:
+def _page(edition: Edition, casebook: Casebook, pdfs: dict, renderer: Renderer, root: str) -> str:
     def download(language: str, name: str, kind: str) -> Download | None:
         path = f"{language}/{name}.pdf"
         record = pdfs.get(path)

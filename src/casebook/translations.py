@@ -11,16 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import CasebookError
-from .load import RawCase, RawProject
-from .model import Case, Casebook
+from .model import SLUG, Case, Casebook, Edition, KeyPath
 from .publish import write_atomic
+from .schema import key_name, translatable
+from .validate import CASE
 
 STATUSES = ("current", "stale", "incomplete", "missing")
 STAMP_COMMENT = "# Written by `casebook translations stamp`: the source text this file translates."
@@ -40,15 +41,16 @@ def _digest(value: Any) -> str:
 
 
 def source_parts(case: Case) -> dict[str, Any]:
-    """The fingerprint of each translatable part of a source-language case."""
-    parts: dict[str, Any] = {
-        "coalition": _digest(case.coalition),
-        "title": _digest(case.title),
-        "summary": _digest(case.summary),
-        "sections": [_digest([s.kind, s.heading, s.body]) for s in case.sections],
-    }
-    if case.cover is not None:
-        parts["cover"] = _digest(case.cover.alt)
+    """The fingerprint of each translatable part of a source-language case: each text, each
+    list item as [its identifying keys…, its texts…], a mapping of one text as that text."""
+    parts: dict[str, Any] = {}
+    for key, value in translatable(CASE, asdict(case)).items():
+        if isinstance(value, list):
+            parts[key] = [_digest(list(item.values())) for item in value]
+        elif isinstance(value, dict):
+            parts[key] = _digest(next(iter(value.values())) if len(value) == 1 else value)
+        elif value is not None:
+            parts[key] = _digest(value)
     return parts
 
 
@@ -57,36 +59,40 @@ def source_stamp(case: Case) -> dict[str, Any]:
     return {"fingerprint": _digest(parts), "parts": parts}
 
 
-def status_of(case: Case, language: str, raw: RawCase | None) -> TranslationStatus:
-    """The status of one case's translation into `language`."""
-    loaded = raw.translations.get(language) if raw else None
-    if loaded is None:
-        return TranslationStatus(case.slug, language, "missing", (f"no {language}.yaml",))
-    data = loaded.data if isinstance(loaded.data, dict) else {}
-    gaps = _gaps(case, data)
-    changes = _changes(case, data.get("source"))
+def status_of(source: Case, edition: Edition) -> TranslationStatus:
+    """The status of one case's translation in `edition`, from the model alone."""
+    case = edition.case(source.slug)
+    if case.translation is None:
+        return TranslationStatus(
+            source.slug, edition.language, "missing", (f"no {edition.language}.yaml",)
+        )
+    gaps = _gaps(source, case)
+    changes = _changes(source, case.translation.stamp)
     status = "incomplete" if gaps else "stale" if changes else "current"
-    return TranslationStatus(case.slug, language, status, (*gaps, *changes))
+    return TranslationStatus(source.slug, edition.language, status, (*gaps, *changes))
 
 
-def _gaps(case: Case, data: dict) -> list[str]:
-    gaps = [f"{key} is missing" for key in ("title", "summary") if not _text(data.get(key))]
-    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
-    if not sections:
-        gaps.append("sections are missing")
-    for index, (source, item) in enumerate(zip(case.sections, sections, strict=False)):
-        item = item if isinstance(item, dict) else {}
-        name = _section_name(index, source)
-        if source.heading and not _text(item.get("heading")):
-            gaps.append(f"{name}: heading is missing")
-        body = _text(item.get("body"))
-        if not body:
-            gaps.append(f"{name}: body is missing")
-        elif _same(body, source.body):
-            gaps.append(f"{name}: body is still the source text")
-    if case.cover is not None and not _text((data.get("cover") or {}).get("alt")):
-        gaps.append("cover.alt is missing")
+def _gaps(source: Case, case: Case) -> list[str]:
+    """The expected texts the translation leaves out, and bodies left in the source text."""
+    fallbacks = case.translation.fallbacks
+    gaps = [_describe(f.path, source) for f in fallbacks if f.expected]
+    fallen = {f.path for f in fallbacks}
+    if ("sections",) in fallen:
+        return gaps
+    for index, (original, translated) in enumerate(
+        zip(source.sections, case.sections, strict=True)
+    ):
+        if ("sections", index, "body") not in fallen and _same(translated.body, original.body):
+            gaps.append(f"{_section_name(index, original)}: body is still the source text")
     return gaps
+
+
+def _describe(path: KeyPath, source: Case) -> str:
+    if path == ("sections",):
+        return "sections are missing"
+    if path[0] == "sections":
+        return f"{_section_name(path[1], source.sections[path[1]])}: {path[2]} is missing"
+    return f"{key_name(path)} is missing"
 
 
 def _changes(case: Case, stamp: Any) -> list[str]:
@@ -113,19 +119,14 @@ def _section_name(index: int, section) -> str:
     return f"sections[{index}]{label}"
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
 def _same(a: str, b: str) -> bool:
     return " ".join(a.split()) == " ".join(b.split())
 
 
-def all_statuses(casebook: Casebook, raw: RawProject) -> list[TranslationStatus]:
+def all_statuses(casebook: Casebook) -> list[TranslationStatus]:
     """Every case × every translated language, in book order."""
-    raws = {r.slug: r for r in raw.cases}
     return [
-        status_of(case, edition.language, raws.get(case.slug))
+        status_of(case, edition)
         for case in casebook.source.cases
         for edition in casebook.editions[1:]
     ]
@@ -160,40 +161,40 @@ def new_translation(casebook: Casebook, language: str, slug: str) -> Path:
     target = case.folder / f"{language}.yaml"
     if target.exists():
         raise CasebookError(f"{target} exists already: edit it, or delete it first to start again")
-    body: dict[str, Any] = {
-        "coalition": case.coalition,
-        "title": case.title,
-        "summary": case.summary,
-        "sections": [
-            {"kind": s.kind, **({"heading": s.heading} if s.heading else {}), "body": s.body}
-            for s in case.sections
-        ],
-    }
-    if case.cover is not None:
-        body["cover"] = {"alt": case.cover.alt}
     header = (
         f"# {language} translation of {case.folder.name}/{casebook.source.language}.yaml. "
         "Translate the texts below; keep every section's kind.\n"
         "# When it matches the source, run: casebook translations stamp "
         f"{language} {slug}\n"
     )
+    body = _without_none(translatable(CASE, asdict(case)))
     write_atomic(target, (header + _stamp_block(case) + _dump(body)).encode("utf-8"))
     return target
 
 
-def stamp_translation(casebook: Casebook, raw: RawProject, language: str, slug: str) -> Path:
-    """Record in the translation that it now matches the current source (text kept as it is)."""
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_none(v) for v in value]
+    return value
+
+
+def stamp_translation(casebook: Casebook, language: str, slug: str) -> Path:
+    """Record in the translation that it now matches the current source (text kept as it is).
+
+    Only the `source:` block (and the comment above it) is rewritten; every other line of the
+    file stays as the translator wrote it.
+    """
     case = _source_case(casebook, language, slug)
-    raw_case = next(r for r in raw.cases if r.slug == slug)
-    loaded = raw_case.translations.get(language)
-    if loaded is None:
+    path = case.folder / f"{language}.yaml"
+    if casebook.edition(language).case(slug).translation is None:
         raise CasebookError(
-            f"{case.folder / f'{language}.yaml'} does not exist: start it with "
-            f"`casebook translations new {language} {slug}`"
+            f"{path} does not exist: start it with `casebook translations new {language} {slug}`"
         )
-    lines = loaded.path.read_text(encoding="utf-8").splitlines(keepends=True)
-    if isinstance(loaded.data, dict) and "source" in loaded.data:
-        start = loaded.lines[("source",)] - 1
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if re.match(r"source\s*:", line)), None)
+    if start is not None:
         end = start + 1
         while end < len(lines) and (lines[end][:1] in (" ", "\t", "\n") or not lines[end].strip()):
             end += 1
@@ -208,22 +209,22 @@ def stamp_translation(casebook: Casebook, raw: RawProject, language: str, slug: 
     ):
         header += 1
     lines[header:header] = [_stamp_block(case)]
-    write_atomic(loaded.path, "".join(lines).encode("utf-8"))
-    return loaded.path
+    write_atomic(path, "".join(lines).encode("utf-8"))
+    return path
 
 
 def _source_case(casebook: Casebook, language: str, slug: str) -> Case:
-    languages = [e.language for e in casebook.editions[1:]]
+    languages = casebook.languages[1:]
     if language not in languages:
         raise CasebookError(
             f"{language!r} is not a translation language of this publication "
             f"(languages in casebook.yaml: {', '.join(languages) or 'none besides the source'})"
         )
-    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug):
+    if not SLUG.match(slug):
         raise CasebookError(f"{slug!r} is not a case slug (a folder name under cases/)")
     try:
         return casebook.source.case(slug)
-    except StopIteration:
+    except KeyError:
         raise CasebookError(
             f"there is no case {slug!r}: the cases are "
             + ", ".join(c.slug for c in casebook.source.cases)

@@ -1,35 +1,57 @@
 """Stage 2, validate: loaded YAML → the model, or every problem at once.
 
-Rules are declared as data (one `Field` per key); each problem names file, line and key, as
-``content/cases/x/en.yaml:12: sections[2].kind: 'lesson' is not one of …``.
+casebook's content rules, declared as data for the schema engine (schema.py): one `Field` per
+key, with which texts a translation carries. Each problem names file, line and key, as
+``content/cases/x/en.yaml:12: sections[2].kind: 'lesson' is not one of …``. Raw data goes no
+further than this module: the model records what later stages need of it (the keys a
+translation left to the source, its stamp).
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .errors import ContentError, Problem
-from .load import SLUG_RE, KeyPath, Loaded, RawProject
+from .load import RawCase, RawProject
 from .model import (
+    LANGUAGE,
     REGIONS,
     SECTION_KINDS,
+    SLUG,
     Case,
     Casebook,
     Cover,
-    Publication,
+    Edition,
+    Fallback,
     Section,
-    YearMonth,
+    Translation,
     order_cases,
 )
 from .profiles import PROFILE_CHOICES
+from .schema import (
+    Checker,
+    Field,
+    Invalid,
+    ListOf,
+    Mapping,
+    any_value,
+    boolean,
+    kind_of,
+    one_of,
+    overlay,
+    pattern,
+    pattern_list,
+    text,
+    text_list,
+    translation_schema,
+    year_month,
+)
 
-LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?$")
-TYPE_RE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
+TYPE = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")  # a case's type key
 PAGE_SIZES = ("A4", "letter")
 MAX_CASE_CHARACTERS = 400_000  # about 130 pages: layout stays within seconds and memory
 MAX_IMAGE_BYTES = 20_000_000
@@ -37,215 +59,71 @@ MAX_IMAGE_PIXELS = 50_000_000
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 
 
-class Invalid(Exception):
-    """Raised by a check: its message says what is wrong with the value."""
-
-
-def text(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise Invalid(f"must be text, not {_kind(value)}")
-    value = str(value).strip()
-    if not value:
-        raise Invalid("must not be empty")
-    return value
-
-
-def one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        value = text(value)
-        if value not in choices:
-            raise Invalid(f"{value!r} is not one of: {', '.join(choices)}")
-        return value
-
-    return check
-
-
-def pattern(regex: re.Pattern[str], what: str) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        value = text(value)
-        if not regex.match(value):
-            raise Invalid(f"{value!r} is not {what}")
-        return value
-
-    return check
-
-
-def year_month(value: Any) -> YearMonth:
-    if hasattr(value, "year") and hasattr(value, "month"):
-        raise Invalid(
-            f"{value} is a full date: write the month only, as YYYY-MM "
-            f"(e.g. {value.year:04d}-{value.month:02d})"
-        )
-    raw = text(value)
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", raw)
-    if not match:
-        raise Invalid(f"{raw!r} is not a month: write YYYY-MM, e.g. 2020-11")
-    year, month = int(match[1]), int(match[2])
-    if not 1 <= month <= 12:
-        raise Invalid(f"{raw!r} has month {month}: months run from 01 to 12")
-    return YearMonth(year, month)
-
-
-def text_list(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list):
-        raise Invalid(f"must be a list (one '- ' line per item), not {_kind(value)}")
-    if not value:
-        raise Invalid("must list at least one")
-    items = []
-    for index, item in enumerate(value):
-        try:
-            items.append(text(item))
-        except Invalid as exc:
-            raise Invalid(f"item {index + 1} {exc}") from None
-    return tuple(items)
-
-
-def lang_list(value: Any) -> tuple[str, ...]:
-    items = text_list(value)
-    for item in items:
-        if not LANG_RE.match(item):
-            raise Invalid(f"{item!r} is not a language code such as en or es")
-    return items
-
-
-def boolean(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise Invalid(f"must be true or false, not {value!r}")
-    return value
-
-
 def slug_list(value: Any) -> tuple[str, ...]:
+    """`order`: case slugs, checked against the case folders once all are read."""
     if not isinstance(value, list):
-        raise Invalid(f"must be a list of case slugs, not {_kind(value)}")
+        raise Invalid(f"must be a list of case slugs, not {kind_of(value)}")
     return tuple(text(item) for item in value)
 
 
-def nested(value: Any) -> Any:
-    """A key whose items have fields of their own, checked by their own pass."""
-    return value
-
-
-@dataclass(frozen=True)
-class Field:
-    name: str
-    check: Callable[[Any], Any]
-    required: bool = True
-
-
-PUBLICATION_FIELDS = (
-    Field("title", text),
-    Field("subtitle", text, required=False),
-    Field("publisher", text),
-    Field("date", year_month),
-    Field("authors", text_list),
-    Field("source_language", pattern(LANG_RE, "a language code such as en")),
-    Field("languages", lang_list),
-    Field("introduction", text, required=False),
-    Field("order", slug_list, required=False),
-    Field("licence", text, required=False),
-    Field("contents_by_region", boolean, required=False),
-    Field("profile", one_of(PROFILE_CHOICES), required=False),
-    Field("page_size", one_of(PAGE_SIZES), required=False),
+PUBLICATION = Mapping(
+    (
+        Field("title", text, translated="expected"),
+        Field("subtitle", text, required=False, translated="expected"),
+        Field("publisher", text),
+        Field("date", year_month),
+        Field("authors", text_list),
+        Field("source_language", pattern(LANGUAGE, "a language code such as en")),
+        Field("languages", pattern_list(LANGUAGE, "a language code such as en or es")),
+        Field("introduction", text, required=False, translated="expected"),
+        Field("order", slug_list, required=False),
+        Field("licence", text, required=False, translated="expected"),
+        Field("contents_by_region", boolean, required=False),
+        Field("profile", one_of(PROFILE_CHOICES), required=False),
+        Field("page_size", one_of(PAGE_SIZES), required=False),
+    )
 )
-
-CASE_FIELDS = (
-    Field("coalition", text),
-    Field("title", text),
-    Field("type", pattern(TYPE_RE, "a type key such as coalition-response")),
-    Field("date", year_month),
-    Field("region", one_of(REGIONS)),
-    Field("country", text, required=False),
-    Field("authors", text_list),
-    Field("summary", text),
-    Field("sections", nested),
-    Field("cover", nested, required=False),
+SECTION = Mapping(
+    (
+        Field("kind", one_of(SECTION_KINDS), identifies=True),
+        Field("heading", text, required=False, translated="expected"),
+        Field("body", text, translated="expected"),
+    )
 )
-
-SECTION_FIELDS = (
-    Field("kind", one_of(SECTION_KINDS)),
-    Field("heading", text, required=False),
-    Field("body", text),
-)
-
-COVER_FIELDS = (
-    Field("image", text),
-    Field("alt", text),
-)
-
-# A translation (cases/<slug>/<lang>.yaml) carries only the translatable keys; missing ones fall
-# back to the source text (and `casebook translations` reports the file as incomplete).
-TRANSLATION_FIELDS = (
-    Field("source", nested, required=False),
-    Field("coalition", text, required=False),
-    Field("title", text, required=False),
-    Field("summary", text, required=False),
-    Field("sections", nested, required=False),
-    Field("cover", nested, required=False),
-)
-TRANSLATED_SECTION_FIELDS = (
-    Field("kind", one_of(SECTION_KINDS)),
-    Field("heading", text, required=False),
-    Field("body", text, required=False),
-)
-TRANSLATED_COVER_FIELDS = (Field("alt", text, required=False),)
-PUBLICATION_TRANSLATION_FIELDS = (
-    Field("title", text, required=False),
-    Field("subtitle", text, required=False),
-    Field("introduction", text, required=False),
-    Field("licence", text, required=False),
+COVER = Mapping((Field("image", text), Field("alt", text, translated="expected")))
+CASE = Mapping(
+    (
+        Field("coalition", text, translated="optional"),
+        Field("title", text, translated="expected"),
+        Field("type", pattern(TYPE, "a type key such as coalition-response")),
+        Field("date", year_month),
+        Field("region", one_of(REGIONS)),
+        Field("country", text, required=False),
+        Field("authors", text_list),
+        Field("summary", text, translated="expected"),
+        Field(
+            "sections",
+            ListOf(
+                SECTION,
+                "must be a list of at least one section (each with kind and body)",
+                min=1,
+                wrong_in_translation="must be a list of sections, as in the source",
+            ),
+        ),
+        Field("cover", COVER, required=False),
+    )
 )
 FROM_SOURCE = "comes from the source file ({source}); remove it here"
 
 
-class Checker:
-    """Collects the problems of one loaded file."""
+def translation_of_case(source_display: str) -> Mapping:
+    """What a translation (cases/<slug>/<lang>.yaml) may hold: the translatable keys of CASE,
+    the section kinds, and the `source:` stamp that `casebook translations stamp` writes."""
+    schema = translation_schema(CASE, FROM_SOURCE.format(source=source_display))
+    return replace(schema, fields=(Field("source", any_value, required=False), *schema.fields))
 
-    def __init__(self, loaded: Loaded, problems: list[Problem]):
-        self.loaded = loaded
-        self.problems = problems
 
-    def report(self, keypath: KeyPath, message: str) -> None:
-        self.problems.append(
-            Problem(self.loaded.display, self.loaded.line(keypath), _key(keypath), message)
-        )
-
-    def fields(
-        self,
-        data: Any,
-        fields: tuple[Field, ...],
-        at: KeyPath = (),
-        explain: dict[str, str] | None = None,
-    ) -> dict[str, Any] | None:
-        """Check a mapping against `fields`; the checked values, or None if anything failed."""
-        if not isinstance(data, dict):
-            what = "empty" if data is None else _kind(data)
-            self.report(at, f"must be a mapping of keys to values, but is {what}")
-            return None
-        known = {f.name for f in fields}
-        values: dict[str, Any] = {}
-        ok = True
-        for field in fields:
-            keypath = (*at, field.name)
-            if field.name not in data or data[field.name] is None:
-                if field.required:
-                    self.report(keypath, "is missing")
-                    ok = False
-                continue
-            try:
-                values[field.name] = field.check(data[field.name])
-            except Invalid as exc:
-                self.report(keypath, str(exc))
-                ok = False
-        for key in data:
-            if key not in known:
-                self.report(
-                    (*at, key),
-                    (explain or {}).get(
-                        key, f"is not a known key (known: {', '.join(sorted(known))})"
-                    ),
-                )
-                ok = False
-        return values if ok else None
+PUBLICATION_TRANSLATION = translation_schema(PUBLICATION)
 
 
 def validate_project(raw: RawProject) -> Casebook:
@@ -253,38 +131,25 @@ def validate_project(raw: RawProject) -> Casebook:
     problems = list(raw.problems)
     pub = Checker(raw.publication, problems)
     loaded = not any(p.path == raw.publication.display for p in raw.problems)
-    settings = pub.fields(raw.publication.data, PUBLICATION_FIELDS) if loaded else None
+    settings = pub.check(PUBLICATION) if loaded else None
 
-    cases: list[Case] = []
+    cases: list[tuple[Case, dict]] = []
     translations: dict[str, dict[str, Case]] = {lang: {} for lang in raw.languages}
     for raw_case in raw.cases:
-        checker = Checker(raw_case.source, problems)
-        if not re.match(SLUG_RE, raw_case.slug):
-            checker.report(
-                (),
-                f"the folder name {raw_case.slug!r} is not a slug: use lower-case "
-                "letters, digits and single hyphens (e.g. bond-uk)",
-            )
+        checked = _check_case(Checker(raw_case.source, problems), raw_case)
+        if checked is None:
             continue
-        language = raw_case.source.path.stem
-        case = _check_case(checker, raw_case.slug, raw_case.folder, language)
-        if case is None:
-            continue
-        cases.append(case)
+        cases.append(checked)
         for lang, loaded_translation in raw_case.translations.items():
-            translated = _check_translation(
-                Checker(loaded_translation, problems), case, lang, raw_case.source.display
-            )
+            checker = Checker(loaded_translation, problems)
+            translated = _check_translation(checker, *checked, lang, raw_case.source.display)
             if translated is not None:
-                translations[lang][case.slug] = translated
+                translations[lang][raw_case.slug] = translated
 
-    texts: dict[str, dict[str, Any]] = {}
-    for lang, loaded_text in raw.publication_translations.items():
-        texts[lang] = (
-            Checker(loaded_text, problems).fields(loaded_text.data, PUBLICATION_TRANSLATION_FIELDS)
-            or {}
-        )
-
+    texts = {
+        lang: Checker(loaded, problems).check(PUBLICATION_TRANSLATION) or {}
+        for lang, loaded in raw.publication_translations.items()
+    }
     if settings is not None:
         slugs = {c.slug for c in raw.cases}
         for index, slug in enumerate(settings.get("order", ())):
@@ -300,204 +165,138 @@ def validate_project(raw: RawProject) -> Casebook:
     if problems or settings is None:
         raise ContentError(problems)
 
-    source = Publication(
-        title=settings["title"],
-        subtitle=settings.get("subtitle"),
-        publisher=settings["publisher"],
-        date=settings["date"],
-        authors=settings["authors"],
-        source_language=settings["source_language"],
-        languages=settings["languages"],
-        introduction=settings.get("introduction"),
-        cases=order_cases(cases, list(settings.get("order", ()))),
-        licence=settings.get("licence"),
-        contents_by_region=settings.get("contents_by_region", False),
-        profile=settings.get("profile", "screen"),
-        page_size=settings.get("page_size", "A4"),
-        language=settings["source_language"],
-        translated=frozenset(c.slug for c in cases),
-    )
+    source = _edition(settings, [case for case, _ in cases])
     editions = [source]
     for lang in raw.languages:
-        text = texts.get(lang, {})
+        merged, _ = overlay(PUBLICATION, settings, texts.get(lang, {}))
         own = translations[lang]
         editions.append(
             replace(
-                source,
-                title=text.get("title", source.title),
-                subtitle=text.get("subtitle", source.subtitle),
-                introduction=text.get("introduction", source.introduction),
-                licence=text.get("licence", source.licence),
+                _edition(merged, []),
                 cases=tuple(own.get(c.slug, c) for c in source.cases),
                 language=lang,
-                translated=frozenset(own),
             )
         )
     return Casebook(tuple(editions))
 
 
-def _check_translation(
-    checker: Checker, source: Case, language: str, source_display: str
-) -> Case | None:
-    """The translated case (source values where a key is missing), or None on problems."""
-    data = checker.loaded.data
-    explain = {key.name: FROM_SOURCE.format(source=source_display) for key in CASE_FIELDS}
-    values = checker.fields(data, TRANSLATION_FIELDS, explain=explain)
-    if values is None:
-        return None
-    sections = source.sections
-    if "sections" in values:
-        sections = _check_translated_sections(checker, values["sections"], source, source_display)
-    cover = source.cover
-    if "cover" in values:
-        if source.cover is None:
-            checker.report(("cover",), f"the source {source_display} has no cover: remove it here")
-            return None
-        cover_values = checker.fields(values["cover"], TRANSLATED_COVER_FIELDS, ("cover",))
-        if cover_values is None:
-            return None
-        cover = replace(source.cover, alt=cover_values.get("alt", source.cover.alt))
-    if sections is None:
-        return None
-    return replace(
-        source,
-        language=language,
-        coalition=values.get("coalition", source.coalition),
-        title=values.get("title", source.title),
-        summary=values.get("summary", source.summary),
-        sections=sections,
-        cover=cover,
+def _edition(settings: dict, cases: list[Case]) -> Edition:
+    values = {k: v for k, v in settings.items() if k != "order"}
+    return Edition(
+        **values,
+        cases=order_cases(cases, list(settings.get("order", ()))),
+        language=settings["source_language"],
     )
 
 
-def _check_translated_sections(
-    checker: Checker, data: Any, source: Case, source_display: str
-) -> tuple[Section, ...] | None:
-    keep = "a translation keeps the source's sections in number, order and kind"
-    if not isinstance(data, list):
-        checker.report(("sections",), "must be a list of sections, as in the source")
+def _check_case(checker: Checker, raw: RawCase) -> tuple[Case, dict] | None:
+    """The source-language case and its checked values, or None on problems."""
+    if not SLUG.match(raw.slug):
+        checker.report(
+            (),
+            f"the folder name {raw.slug!r} is not a slug: use lower-case "
+            "letters, digits and single hyphens (e.g. bond-uk)",
+        )
         return None
-    if len(data) != len(source.sections):
+    values = checker.check(CASE)
+    if values is None:
+        return None
+    length = len(values["summary"]) + sum(
+        len(s["body"]) + len(s.get("heading") or "") for s in values["sections"]
+    )
+    if length > MAX_CASE_CHARACTERS:
         checker.report(
             ("sections",),
-            f"has {len(data)} sections but the source {source_display} has "
+            f"the case's text is {length:,} characters; the limit is "
+            f"{MAX_CASE_CHARACTERS:,} (about 130 pages): split it into several cases",
+        )
+        return None
+    if "cover" in values and not _check_cover(checker, values["cover"], raw.folder):
+        return None
+    language = raw.source.path.stem
+    return _case(values, raw.slug, raw.folder, language), values
+
+
+def _case(values: dict, slug: str, folder: Path, language: str, **more: Any) -> Case:
+    cover = values.get("cover")
+    return Case(
+        **values
+        | {
+            "sections": tuple(Section(**s) for s in values["sections"]),
+            "cover": Cover((folder / cover["image"]).resolve(), cover["alt"]) if cover else None,
+        },
+        slug=slug,
+        folder=folder,
+        language=language,
+        **more,
+    )
+
+
+def _check_translation(
+    checker: Checker, source: Case, values: dict, language: str, source_display: str
+) -> Case | None:
+    """The translated case (source values where a key is missing), or None on problems."""
+    translated = checker.check(translation_of_case(source_display))
+    if translated is None:
+        return None
+    ok = True
+    keep = "a translation keeps the source's sections in number, order and kind"
+    sections = translated.get("sections")
+    if sections is not None and len(sections) != len(source.sections):
+        checker.report(
+            ("sections",),
+            f"has {len(sections)} sections but the source {source_display} has "
             f"{len(source.sections)}: {keep}",
         )
         return None
-    sections, ok = [], True
-    for index, (item, original) in enumerate(zip(data, source.sections, strict=True)):
+    for index, (item, original) in enumerate(zip(sections or (), source.sections, strict=False)):
         at = ("sections", index)
-        values = checker.fields(item, TRANSLATED_SECTION_FIELDS, at)
-        if values is None:
-            ok = False
-            continue
-        if values["kind"] != original.kind:
+        if item["kind"] != original.kind:
             checker.report(
                 (*at, "kind"),
-                f"is {values['kind']!r} but section {index + 1} of the source {source_display} "
+                f"is {item['kind']!r} but section {index + 1} of the source {source_display} "
                 f"is {original.kind!r}: {keep}",
             )
             ok = False
-        if "heading" in values and not original.heading:
+        if "heading" in item and not original.heading:
             checker.report(
                 (*at, "heading"),
                 f"section {index + 1} of the source {source_display} has no heading: "
                 "remove it here",
             )
             ok = False
-        sections.append(
-            Section(
-                original.kind,
-                values.get("heading", original.heading),
-                values.get("body", original.body),
-            )
-        )
-    return tuple(sections) if ok else None
-
-
-def _check_case(checker: Checker, slug: str, folder: Path, language: str) -> Case | None:
-    data = checker.loaded.data
-    values = checker.fields(data, CASE_FIELDS)
-    sections = _check_sections(checker, data.get("sections") if isinstance(data, dict) else None)
-    if values is not None and sections is not None:
-        length = len(values["summary"]) + sum(len(s.body) + len(s.heading or "") for s in sections)
-        if length > MAX_CASE_CHARACTERS:
-            checker.report(
-                ("sections",),
-                f"the case's text is {length:,} characters; the limit is "
-                f"{MAX_CASE_CHARACTERS:,} (about 130 pages): split it into several cases",
-            )
-            return None
-    cover = None
-    if isinstance(data, dict) and data.get("cover") is not None:
-        cover = _check_cover(checker, data["cover"], folder)
-    if (
-        values is None
-        or sections is None
-        or (cover is None and isinstance(data, dict) and data.get("cover") is not None)
-    ):
+    if "cover" in translated and source.cover is None:
+        checker.report(("cover",), f"the source {source_display} has no cover: remove it here")
+        ok = False
+    if not ok:
         return None
-    return Case(
-        slug=slug,
-        folder=folder,
-        language=language,
-        coalition=values["coalition"],
-        title=values["title"],
-        type=values["type"],
-        date=values["date"],
-        region=values["region"],
-        country=values.get("country"),
-        authors=values["authors"],
-        summary=values["summary"],
-        sections=sections,
-        cover=cover,
-    )
+    merged, fallbacks = overlay(CASE, values, translated)
+    record = Translation(tuple(Fallback(*f) for f in fallbacks), translated.get("source"))
+    return _case(merged, source.slug, source.folder, language, translation=record)
 
 
-def _check_sections(checker: Checker, data: Any) -> tuple[Section, ...] | None:
-    if data is None:
-        return None  # reported as missing by the field check
-    if not isinstance(data, list) or not data:
-        checker.report(
-            ("sections",), "must be a list of at least one section (each with kind and body)"
-        )
-        return None
-    sections = []
-    for index, item in enumerate(data):
-        values = checker.fields(item, SECTION_FIELDS, ("sections", index))
-        if values is not None:
-            sections.append(Section(values["kind"], values.get("heading"), values["body"]))
-    return tuple(sections) if len(sections) == len(data) else None
-
-
-def _check_cover(checker: Checker, data: Any, folder: Path) -> Cover | None:
-    values = checker.fields(data, COVER_FIELDS, ("cover",))
-    if values is None:
-        return None
+def _check_cover(checker: Checker, values: dict, folder: Path) -> bool:
     name = values["image"]
     target = (folder / name).resolve()
+    at = ("cover", "image")
     if not target.is_relative_to(folder.resolve()) or Path(name).is_absolute():
         checker.report(
-            ("cover", "image"),
+            at,
             f"{name!r} is outside the case folder: put the image "
             "in the case folder and give its file name",
         )
-        return None
+        return False
     if not target.is_file():
-        checker.report(
-            ("cover", "image"), f"{name!r} is not a file in the case folder {folder.name}/"
-        )
-        return None
+        checker.report(at, f"{name!r} is not a file in the case folder {folder.name}/")
+        return False
     if target.suffix.lower() not in IMAGE_SUFFIXES:
-        checker.report(
-            ("cover", "image"), f"{name!r} is not an image: use one of {', '.join(IMAGE_SUFFIXES)}"
-        )
-        return None
+        checker.report(at, f"{name!r} is not an image: use one of {', '.join(IMAGE_SUFFIXES)}")
+        return False
     problem = _image_problem(target)
     if problem:
-        checker.report(("cover", "image"), f"{name!r} {problem}")
-        return None
-    return Cover(target, values["alt"])
+        checker.report(at, f"{name!r} {problem}")
+        return False
+    return True
 
 
 def _image_problem(path: Path) -> str | None:
@@ -530,12 +329,4 @@ def _image_problem(path: Path) -> str | None:
     return None
 
 
-def _key(keypath: KeyPath) -> str:
-    out = ""
-    for part in keypath:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "file"
-
-
-def _kind(value: Any) -> str:
-    return {dict: "a mapping", list: "a list", bool: "true/false"}.get(type(value), "a value")
+__all__ = ["CASE", "PUBLICATION", "Problem", "validate_project"]

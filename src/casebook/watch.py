@@ -12,7 +12,6 @@ from pathlib import Path
 from .build import Session, build, read_project
 from .errors import CasebookError
 from .progress import Reporter
-from .render import Renderer
 
 log = logging.getLogger("casebook")
 
@@ -40,11 +39,14 @@ class Preview:
             self.builds += 1
 
     def page(self) -> bytes:
-        """The preview page, from layouts/preview.html.j2."""
-        try:
-            project, _, casebook = read_project(self.content)
-        except CasebookError as exc:
-            return f"<!DOCTYPE html><title>casebook</title><pre>{_escape(str(exc))}</pre>".encode()
+        """The preview page, from layouts/preview.html.j2, for the last build that got as far
+        as making outputs (the project is not read again per request)."""
+        with self.lock:
+            casebook, renderer = self.session.casebook, self.session.renderer
+            builds, error = self.builds, self.error
+        if casebook is None or renderer is None:
+            text = _escape(error or "casebook: no build yet")
+            return f"<!DOCTYPE html><title>casebook</title><pre>{text}</pre>".encode()
         edition = casebook.source
         outputs = []
         for ed in casebook.editions:
@@ -52,17 +54,18 @@ class Preview:
             files += [(f"{ed.language}/{c.slug}.pdf", c.coalition) for c in ed.own_cases]
             outputs.append((ed.language, [f for f in files if (self.out / f[0]).is_file()]))
         first = next((f"/{f[0][0]}" for _, f in outputs if f), "about:blank")
-        renderer = Renderer(project.layouts, project.fonts, edition.language)
-        env = renderer.environment(edition.language)
-        with self.lock:
-            html = env.get_template("preview.html.j2").render(
+        html = (
+            renderer.environment(edition.language)
+            .get_template("preview.html.j2")
+            .render(
                 lang=edition.language,
                 publication=edition,
                 outputs=outputs,
                 first=first,
-                builds=self.builds,
-                error=self.error,
+                builds=builds,
+                error=error,
             )
+        )
         return html.encode("utf-8")
 
 
@@ -118,7 +121,7 @@ def watch(
     """Build, serve, and rebuild on every change until interrupted (or `stop` is set)."""
     from watchfiles import watch as watch_changes
 
-    project, _, _ = read_project(content)
+    project, _ = read_project(content)
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     preview = Preview(project.content, out)

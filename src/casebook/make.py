@@ -1,0 +1,164 @@
+"""Stage 5, make: planned targets → PDF bytes (and, on request, their standalone HTML).
+
+A `Maker` holds what one process needs to make targets: a renderer and a paginator (one font
+configuration, stylesheets parsed once) and, in a long-lived process, the laid-out book parts of
+the last build. `make_all` makes a list of targets in this process or in a pool of worker
+processes; WeasyPrint documents cannot cross a process boundary, so workers return bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import time
+from collections.abc import Iterator
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+
+from .book import assemble_book
+from .errors import ProjectError
+from .model import Casebook
+from .paginate import Paginator
+from .plan import Target
+from .profiles import PROFILES, cmyk_profile
+from .project import Project
+from .render import BOOK_STYLESHEETS, CASE_STYLESHEETS, Renderer
+
+
+@dataclass(frozen=True)
+class Made:
+    target: Target
+    pdf: bytes
+    pages: int
+    html: str | None
+    seconds: float
+
+
+class Maker:
+    """Makes the targets of one project in this process."""
+
+    def __init__(
+        self,
+        project: Project,
+        source_date: str | None,
+        html: bool,
+        renderer: Renderer,
+        *,
+        keep_parts: bool = False,
+    ):
+        self.source_date = source_date
+        self.html = html
+        self.keep_parts = keep_parts
+        self.parts: dict[tuple[str, str], dict] = {}
+        self.renderer = renderer
+        aliases = {}
+        with contextlib.suppress(ProjectError):  # only the print profile needs it
+            aliases[project.layouts / "cmyk.icc"] = cmyk_profile()
+        self.paginator = Paginator(project.layouts, project.fonts, aliases)
+
+    def make(self, casebook: Casebook, target: Target) -> Made:
+        started = time.perf_counter()
+        edition = casebook.edition(target.language)
+        profile = PROFILES[target.profile]
+        size = ("letter.css",) if edition.page_size == "letter" else ()
+        if target.kind == "casebook":
+            cache = (target.profile, target.language)
+            book = assemble_book(
+                edition,
+                self.renderer,
+                self.paginator,
+                self.source_date,
+                standalone_html=self.html,
+                parts=self.parts.get(cache, {}) if self.keep_parts else None,
+                stylesheets=(*BOOK_STYLESHEETS, *size, *profile.stylesheets),
+                variant=profile.variant,
+            )
+            if self.keep_parts:
+                self.parts[cache] = book.parts
+            return Made(target, book.pdf, book.pages, book.html, time.perf_counter() - started)
+        case = edition.case(target.case)
+        context = {"case": case, "publication": edition, "source_date": self.source_date}
+        stylesheets = (*CASE_STYLESHEETS, *size, *profile.stylesheets)
+
+        def render(standalone: bool):
+            return self.renderer.render(
+                "case.html.j2",
+                case.folder,
+                stylesheets,
+                standalone,
+                lang=edition.language,
+                **context,
+            )
+
+        document = self.paginator.lay_out(render(False), f"{case.folder.name}/{case.language}.yaml")
+        pdf = self.paginator.write(document, variant=profile.variant)
+        html = render(True).html if self.html else None
+        return Made(target, pdf, len(document.pages), html, time.perf_counter() - started)
+
+
+def make_all(
+    project: Project,
+    casebook: Casebook,
+    todo: list[Target],
+    renderer: Renderer,
+    *,
+    source_date: str | None,
+    html: bool,
+    jobs: int | None,
+    maker: Maker | None = None,
+) -> Iterator[Made]:
+    """Made outputs in the order they finish: with `maker` (or one made with `renderer`) in this
+    process when given or when there is one job, else in `jobs` worker processes."""
+    if not todo:
+        return
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
+    if maker is not None or jobs == 1:
+        maker = maker or Maker(project, source_date, html, renderer)
+        for target in todo:
+            yield maker.make(casebook, target)
+        return
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        initializer=_start_worker,
+        initargs=(project, casebook, source_date, html),
+    ) as pool:
+        pending = {pool.submit(_make_in_worker, target) for target in todo}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for future in done:
+                    yield future.result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+# ---- Worker processes: one Maker each, made by the pool's initializer ----
+
+_worker: tuple[Maker, Casebook] | None = None
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker if the build process is killed (no orphans left working)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _start_worker(
+    project: Project, casebook: Casebook, source_date: str | None, html: bool
+) -> None:
+    global _worker
+    _die_with_parent()
+    renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
+    _worker = (Maker(project, source_date, html, renderer), casebook)
+
+
+def _make_in_worker(target: Target) -> Made:
+    assert _worker is not None, "_start_worker was not called"
+    maker, casebook = _worker
+    return maker.make(casebook, target)
