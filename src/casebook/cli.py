@@ -9,7 +9,13 @@ import sys
 
 from . import __version__
 from .build import build, check
-from .errors import CasebookError, ContentError
+from .errors import (
+    EXIT_FILE_SYSTEM,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    CasebookError,
+    ContentError,
+)
 from .plan import Selection
 from .profiles import PROFILE_CHOICES
 from .progress import Reporter
@@ -24,8 +30,16 @@ from .translations import (
 log = logging.getLogger("casebook")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes exit 1, as every other command-line mistake does (2 means content)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="casebook",
         description="Build print-quality PDFs of case studies from content/ into build/.",
     )
@@ -206,10 +220,10 @@ def main(argv: list[str] | None = None) -> int:
             "files are unchanged or complete.",
             file=sys.stderr,
         )
-        return 5
+        return EXIT_FILE_SYSTEM
     except KeyboardInterrupt:
         print("casebook: interrupted; published files are unchanged or complete", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:
         if args.debug:
             raise
@@ -219,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             "report it.",
             file=sys.stderr,
         )
-        return 70
+        return EXIT_INTERNAL
     return 0
 
 

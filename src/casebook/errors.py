@@ -8,6 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Every exit code of the `casebook` command, with what it means: docs/commands.md shows this
+# table, and a test holds the two together.
+EXIT_CODES = {
+    0: "success",
+    1: "a command-line mistake, or `translations --strict` with a translation not current",
+    2: "the content has problems (all are listed; nothing was written)",
+    3: "a document could not be laid out (a refused reference, a page limit)",
+    4: "the project is not usable (no casebook.yaml, no layouts, a missing catalogue)",
+    5: "a file could not be read or written (permissions, disk space, a file for a folder)",
+    70: "an internal error: a bug in casebook (`--debug` shows the traceback)",
+    130: "interrupted (Ctrl-C); published files are unchanged or complete",
+}
+EXIT_FILE_SYSTEM = 5
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
 
 @dataclass(frozen=True, order=True)
 class Problem:
