@@ -1,8 +1,7 @@
 """casebook: structured case studies → print-quality PDFs.
 
-The pipeline, one module per stage: `load` (YAML with line marks) → `validate` (every problem at
-once) → `model` (frozen dataclasses) → `render` (Jinja2 → HTML) → `paginate` (WeasyPrint → PDF)
-→ `publish` (atomic writes). `build` runs them in order; `cli` is the command-line shell.
+The library API: `check` (content → the model, or every problem) and `build` (content → PDFs).
+`build` runs the stages listed in docs/architecture.md; `cli` is the command-line shell.
 """
 
 __version__ = "0.1.0"

@@ -1,4 +1,4 @@
-"""Stage 6, book: the cases laid out as book parts, front matter and index → one PDF.
+"""Stage 6, lay out: the cases as book parts, front matter and index → one book PDF.
 
 Each case is laid out once for the book, numbered on from the part before it
 (`@page :first { counter-reset: page N }`), so that the contents can print real page numbers
@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pydyf
 
@@ -21,30 +22,16 @@ from .paginate import Paginator
 from .render import BOOK_STYLESHEETS, HtmlDocument, Renderer
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A case and the book page it starts on."""
 
     case: Case
     page: int
 
 
-@dataclass(frozen=True)
-class Group:
-    region: str | None
-    entries: tuple[Entry, ...]
-
-
-@dataclass(frozen=True)
-class Place:
-    country: str | None
-    entries: tuple[Entry, ...]
-
-
-@dataclass(frozen=True)
-class RegionIndex:
-    region: str
-    places: tuple[Place, ...]
+# The contents: (region or None, entries) pairs; the index: (region, (country, entries) pairs).
+Contents = tuple[tuple[str | None, tuple[Entry, ...]], ...]
+Index = tuple[tuple[str, tuple[tuple[str | None, tuple[Entry, ...]], ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -146,18 +133,18 @@ def _lay_out_part(
     return used[key]
 
 
-def contents_groups(entries: list[Entry], by_region: bool) -> tuple[Group, ...]:
+def contents_groups(entries: list[Entry], by_region: bool) -> Contents:
     """The contents: one list in book order, or one list per region (regions in fixed order)."""
     if not by_region:
-        return (Group(None, tuple(entries)),)
+        return ((None, tuple(entries)),)
     return tuple(
-        Group(region, tuple(e for e in entries if e.case.region == region))
+        (region, tuple(e for e in entries if e.case.region == region))
         for region in REGIONS
         if any(e.case.region == region for e in entries)
     )
 
 
-def index_by_region(entries: list[Entry]) -> tuple[RegionIndex, ...]:
+def index_by_region(entries: list[Entry]) -> Index:
     """Regions in fixed order; countries alphabetically, regional and global work last."""
     index = []
     for region in REGIONS:
@@ -166,10 +153,10 @@ def index_by_region(entries: list[Entry]) -> tuple[RegionIndex, ...]:
             continue
         countries = sorted({e.case.country for e in in_region}, key=lambda c: (c is None, c or ""))
         places = tuple(
-            Place(country, tuple(e for e in in_region if e.case.country == country))
+            (country, tuple(e for e in in_region if e.case.country == country))
             for country in countries
         )
-        index.append(RegionIndex(region, places))
+        index.append((region, places))
     return tuple(index)
 
 

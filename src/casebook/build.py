@@ -1,8 +1,8 @@
-"""The build, stage by stage: load → validate → model → plan → render → paginate → book → publish.
+"""The build, stage by stage: find → load → validate → plan → render → lay out → publish → site.
 
-`build()` reads as the list of stages. Outputs whose inputs did not change since the last build
-are not made again; the others are made in worker processes (`jobs`) and published one by one,
-atomically, as they are done.
+`build()` reads as the list of stages, numbered as in docs/architecture.md. Outputs whose
+inputs did not change since the last build are not made again; the others are made in worker
+processes (`jobs`) and published one by one, atomically, as they are done.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Stage 1, load: YAML files → plain data plus the line of every key.
+"""Stage 2, load: YAML files → plain data plus the line of every key.
 
 Uses PyYAML's safe loader only (no Python tags), refuses aliases (no "billion laughs") and files
 over a size limit, and keeps PyYAML's line and column for syntax errors.

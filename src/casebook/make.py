@@ -1,4 +1,4 @@
-"""Stage 5, make: planned targets → PDF bytes (and, on request, their standalone HTML).
+"""Stages 5–6, make: planned targets → PDF bytes (and, on request, their standalone HTML).
 
 A `Maker` holds what one process needs to make targets: a renderer and a paginator (one font
 configuration, stylesheets parsed once) and, in a long-lived process, the laid-out book parts of
@@ -56,7 +56,7 @@ class Maker:
         aliases = {}
         with contextlib.suppress(ProjectError):  # only the print profile needs it
             aliases[project.layouts / "cmyk.icc"] = cmyk_profile()
-        self.paginator = Paginator(project.layouts, project.fonts, aliases)
+        self.paginator = Paginator(project.layouts, project.fonts, renderer.font_css, aliases)
 
     def make(self, casebook: Casebook, target: Target) -> Made:
         started = time.perf_counter()

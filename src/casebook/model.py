@@ -1,4 +1,4 @@
-"""Stage 3, model: validated data → frozen dataclasses. No I/O here.
+"""The model: frozen dataclasses that validation builds and later stages read. No I/O here.
 
 The model is what the templates see: an `Edition` (the publication in one language) holding its
 `Case`s in reading order. The vocabulary of the content (regions, section kinds, the patterns of
@@ -32,41 +32,30 @@ class YearMonth:
 
 @dataclass(frozen=True)
 class Section:
+    """A section of a case: its kind (the label it is shown under), heading and Markdown."""
+
     kind: str
     body: str
     heading: str | None = None
 
 
 @dataclass(frozen=True)
-class SectionGroup:
-    """Consecutive sections of one kind, shown under one label (Context, Challenges…)."""
-
-    kind: str
-    sections: tuple[Section, ...]
-
-
-@dataclass(frozen=True)
 class Cover:
+    """A case's cover image (a file in the case folder) and its text alternative."""
+
     image: Path
     alt: str
 
 
 @dataclass(frozen=True)
-class Fallback:
-    """A translatable key that a translation leaves out, so the source text stands in.
+class Translation:
+    """What validation learnt of a translation file besides its texts.
 
-    `expected`: a translation is incomplete without it (a coalition's name may stay as it is).
+    `fallbacks`: each translatable key the file leaves out, so that the source text stands in,
+    with whether a translation is expected to give it (a coalition's name may stay as it is).
     """
 
-    path: KeyPath
-    expected: bool
-
-
-@dataclass(frozen=True)
-class Translation:
-    """What validation learnt of a translation file besides its texts."""
-
-    fallbacks: tuple[Fallback, ...]
+    fallbacks: tuple[tuple[KeyPath, bool], ...]
     stamp: Any  # the file's `source:` block as written (see translations.py), or None
 
 
@@ -111,13 +100,13 @@ class Edition:
     source-language case otherwise.
     """
 
+    cases: tuple[Case, ...]
     title: str
     publisher: str
-    date: YearMonth
     authors: tuple[str, ...]
-    source_language: str
+    date: YearMonth
     languages: tuple[str, ...]
-    cases: tuple[Case, ...]
+    source_language: str
     subtitle: str | None = None
     introduction: str | None = None
     licence: str | None = None
@@ -172,3 +161,11 @@ def order_cases(cases: list[Case], order: list[str]) -> tuple[Case, ...]:
     rest = sorted((c for c in cases if c.slug not in position), key=lambda c: c.slug)
     rest.sort(key=lambda c: c.date, reverse=True)
     return (*listed, *rest)
+
+
+@dataclass(frozen=True)
+class SectionGroup:
+    """Consecutive sections of one kind, shown under one label (Context, Challenges…)."""
+
+    kind: str
+    sections: tuple[Section, ...]

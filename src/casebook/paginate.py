@@ -1,4 +1,4 @@
-"""Stage 5, paginate: HTML → laid-out pages → PDF bytes, with WeasyPrint.
+"""Stage 6, lay out: HTML → laid-out pages → PDF bytes, with WeasyPrint.
 
 One `FontConfiguration` for the whole build, and a URL fetcher that reads only the project's
 own files (the case folder, layouts/, fonts/) and never the network.
@@ -62,7 +62,11 @@ class ProjectFetcher(URLFetcher):
 class Paginator:
     """Lays out HTML documents with shared fonts, and writes them as PDF."""
 
-    def __init__(self, layouts: Path, fonts: Path, aliases: dict[Path, Path] | None = None):
+    def __init__(
+        self, layouts: Path, fonts: Path, font_css: str, aliases: dict[Path, Path] | None = None
+    ):
+        """`font_css`: the @font-face rules of the fonts (`Renderer.font_css`), which every
+        document gets before its own stylesheets."""
         self.font_config = FontConfiguration()
         self.layouts = layouts
         self.fonts = fonts
@@ -70,26 +74,31 @@ class Paginator:
         self._stylesheets: dict[str, CSS] = {}
         self._style_fetcher = ProjectFetcher([layouts, fonts], aliases)
         self.color_profiles: dict = {}  # filled by @color-profile rules (the print profile)
+        self._fonts = self._parse("fonts.css.j2", string=font_css, base_url=fonts.as_uri() + "/")
 
     def stylesheet(self, name: str) -> CSS:
         """A stylesheet of layouts/, parsed (and its fonts loaded) once per build."""
         if name not in self._stylesheets:
-            with _quiet_weasyprint():
-                self._stylesheets[name] = CSS(
-                    filename=self.layouts / name,
-                    font_config=self.font_config,
-                    url_fetcher=self._style_fetcher,
-                    color_profiles=self.color_profiles,
-                )
-            if self._style_fetcher.refused:
-                raise RenderError(
-                    f"layouts/{name}: refused to load " + "; ".join(self._style_fetcher.refused)
-                )
+            self._stylesheets[name] = self._parse(name, filename=self.layouts / name)
         return self._stylesheets[name]
+
+    def _parse(self, name: str, **source) -> CSS:
+        with _quiet_weasyprint():
+            sheet = CSS(
+                **source,
+                font_config=self.font_config,
+                url_fetcher=self._style_fetcher,
+                color_profiles=self.color_profiles,
+            )
+        if self._style_fetcher.refused:
+            raise RenderError(
+                f"layouts/{name}: refused to load " + "; ".join(self._style_fetcher.refused)
+            )
+        return sheet
 
     def lay_out(self, source: HtmlDocument, what: str) -> Document:
         """Lay out one HTML document with its stylesheets."""
-        stylesheets = [self.stylesheet(name) for name in source.stylesheets]
+        stylesheets = [self._fonts, *(self.stylesheet(name) for name in source.stylesheets)]
         fetcher = ProjectFetcher([source.base, self.layouts, self.fonts])
         html = HTML(string=source.html, base_url=source.base.as_uri() + "/", url_fetcher=fetcher)
         with _quiet_weasyprint():

@@ -1,4 +1,4 @@
-"""Stage: plan. The model → every output with its inputs and fingerprint; which are up to date.
+"""Stage 4, plan: the model → every output with its inputs and fingerprint; which are up to date.
 
 An output's fingerprint covers exactly what it is made from: its content files (the case's
 source file and translation, its cover image; for a book, those of every case it holds), the

@@ -1,4 +1,4 @@
-"""Where a project's parts are: content/, layouts/, fonts/ and the output folder."""
+"""Stage 1, find: where a project's parts are: content/, layouts/, fonts/ and the output folder."""
 
 from __future__ import annotations
 

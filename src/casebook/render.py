@@ -1,4 +1,4 @@
-"""Stage 4, render: model → HTML strings, through the Jinja2 templates in layouts/.
+"""Stage 5, render: model → HTML strings, through the Jinja2 templates in layouts/.
 
 Autoescaping everywhere and StrictUndefined: a template that names a missing value fails
 loudly instead of printing nothing. No WeasyPrint here.
@@ -10,7 +10,7 @@ import datetime
 import gettext
 import io
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,45 @@ from markupsafe import Markup
 
 from .errors import ProjectError
 from .markup import render_inline, render_markdown
-from .model import YearMonth
+from .model import Edition, YearMonth
 
-CASE_STYLESHEETS = ("fonts.css", "print.css")
+CASE_STYLESHEETS = ("print.css",)  # after the @font-face rules of the fonts present
 BOOK_STYLESHEETS = (*CASE_STYLESHEETS, "book.css")
+
+
+@dataclass(frozen=True, order=True)
+class FontFace:
+    """A font file of fonts/, with the family, weight and style it declares itself."""
+
+    family: str
+    weight: int
+    style: str  # normal or italic
+    path: Path
+
+    @property
+    def format(self) -> str:
+        return "opentype" if self.path.suffix.lower() == ".otf" else "truetype"
+
+
+def font_faces(folder: Path) -> tuple[FontFace, ...]:
+    """Every .ttf and .otf font in `folder`, read with fontTools: its typographic family (name
+    16, else 1), weight class and italic bit. Sorted by family, weight and style."""
+    from fontTools.ttLib import TTFont, TTLibError
+
+    faces = []
+    for path in sorted(folder.glob("*")):
+        if path.suffix.lower() not in (".ttf", ".otf"):
+            continue
+        try:
+            with TTFont(path, lazy=True) as font:
+                names = font["name"]
+                family = names.getDebugName(16) or names.getDebugName(1)
+                os2 = font["OS/2"]
+                italic = "italic" if os2.fsSelection & 1 else "normal"
+                faces.append(FontFace(family, os2.usWeightClass, italic, path.resolve()))
+        except (TTLibError, KeyError, OSError) as exc:
+            raise ProjectError(f"{path} cannot be read as a font: {exc}") from None
+    return tuple(sorted(faces))
 
 
 @dataclass(frozen=True)
@@ -72,7 +107,9 @@ class Renderer:
             env.filters["month"] = format_month
             env.filters["names"] = lambda names, locale: format_list(list(names), locale=locale)
             env.filters["country"] = country_name
+            env.filters["css_string"] = css_string
             env.globals["layouts_url"] = self.layouts.as_uri()
+            env.globals["font_faces"] = self.font_faces
             self._envs[lang] = env
         return self._envs[lang]
 
@@ -98,6 +135,22 @@ class Renderer:
         )
         return HtmlDocument(html, base, stylesheets)
 
+    @cached_property
+    def font_faces(self) -> tuple[FontFace, ...]:
+        return font_faces(self.fonts)
+
+    @cached_property
+    def font_css(self) -> str:
+        """The @font-face rules of the fonts present (layouts/fonts.css.j2)."""
+        return self.environment(self.source_language).get_template("fonts.css.j2").render()
+
+    def page(self, template: str, edition: Edition, **context: Any) -> str:
+        """A web page (the downloads page, the watch preview) of `edition`, in its language."""
+        env = self.environment(edition.language)
+        return env.get_template(template).render(
+            lang=edition.language, publication=edition, **context
+        )
+
 
 def catalogue_path(layouts: Path, lang: str) -> Path:
     """layouts/locale/<lang>.po; `ProjectError` if it is missing."""
@@ -121,6 +174,12 @@ def catalogue(layouts: Path, lang: str, source_language: str) -> gettext.NullTra
     write_mo(compiled, messages)
     compiled.seek(0)
     return Translations(compiled)
+
+
+def css_string(value: str) -> Markup:
+    """A CSS string literal, quotes included."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ")
+    return Markup(f'"{escaped}"')
 
 
 def country_name(name: str, locale: str) -> str:

@@ -1,4 +1,4 @@
-"""Stage 7, publish the site: the written PDFs → cover thumbnails, the downloads pages
+"""Stage 8, site: the written PDFs → cover thumbnails, the downloads pages
 (`index.html` for the source language, `<lang>/index.html` for the others) and `manifest.json`.
 
 Runs after every build, on what the state records, so a partial build still gives complete
@@ -146,10 +146,9 @@ def _page(edition: Edition, casebook: Casebook, pdfs: dict, renderer: Renderer, 
         for e in casebook.editions
     ]
     regions = sorted({c.region for c in edition.cases}, key=REGIONS.index)
-    env = renderer.environment(edition.language)
-    return env.get_template("index.html.j2").render(
-        lang=edition.language,
-        publication=edition,
+    return renderer.page(
+        "index.html.j2",
+        edition,
         items=items,
         book=book,
         book_downloads=book_downloads,

@@ -75,8 +75,8 @@ def status_of(source: Case, edition: Edition) -> TranslationStatus:
 def _gaps(source: Case, case: Case) -> list[str]:
     """The expected texts the translation leaves out, and bodies left in the source text."""
     fallbacks = case.translation.fallbacks
-    gaps = [_describe(f.path, source) for f in fallbacks if f.expected]
-    fallen = {f.path for f in fallbacks}
+    gaps = [_describe(path, source) for path, expected in fallbacks if expected]
+    fallen = {path for path, _ in fallbacks}
     if ("sections",) in fallen:
         return gaps
     for index, (original, translated) in enumerate(

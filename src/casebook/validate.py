@@ -1,4 +1,4 @@
-"""Stage 2, validate: loaded YAML → the model, or every problem at once.
+"""Stage 3, validate: loaded YAML → the model, or every problem at once.
 
 casebook's content rules, declared as data for the schema engine (schema.py): one `Field` per
 key, with which texts a translation carries. Each problem names file, line and key, as
@@ -26,7 +26,6 @@ from .model import (
     Casebook,
     Cover,
     Edition,
-    Fallback,
     Section,
     Translation,
     order_cases,
@@ -271,7 +270,7 @@ def _check_translation(
     if not ok:
         return None
     merged, fallbacks = overlay(CASE, values, translated)
-    record = Translation(tuple(Fallback(*f) for f in fallbacks), translated.get("source"))
+    record = Translation(tuple(fallbacks), translated.get("source"))
     return _case(merged, source.slug, source.folder, language, translation=record)
 
 

@@ -38,15 +38,14 @@ class Preview:
             self.error = error
             self.builds += 1
 
-    def page(self) -> bytes:
+    def page(self) -> tuple[bytes, str]:
         """The preview page, from layouts/preview.html.j2, for the last build that got as far
         as making outputs (the project is not read again per request)."""
         with self.lock:
             casebook, renderer = self.session.casebook, self.session.renderer
             builds, error = self.builds, self.error
-        if casebook is None or renderer is None:
-            text = _escape(error or "casebook: no build yet")
-            return f"<!DOCTYPE html><title>casebook</title><pre>{text}</pre>".encode()
+        if casebook is None or renderer is None:  # no build got as far as the model yet
+            return (error or "casebook: no build yet").encode(), "text/plain; charset=utf-8"
         edition = casebook.source
         outputs = []
         for ed in casebook.editions:
@@ -54,23 +53,10 @@ class Preview:
             files += [(f"{ed.language}/{c.slug}.pdf", c.coalition) for c in ed.own_cases]
             outputs.append((ed.language, [f for f in files if (self.out / f[0]).is_file()]))
         first = next((f"/{f[0][0]}" for _, f in outputs if f), "about:blank")
-        html = (
-            renderer.environment(edition.language)
-            .get_template("preview.html.j2")
-            .render(
-                lang=edition.language,
-                publication=edition,
-                outputs=outputs,
-                first=first,
-                builds=builds,
-                error=error,
-            )
+        page = renderer.page(
+            "preview.html.j2", edition, outputs=outputs, first=first, builds=builds, error=error
         )
-        return html.encode("utf-8")
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return page.encode("utf-8"), "text/html; charset=utf-8"
 
 
 class Handler(SimpleHTTPRequestHandler):
@@ -80,7 +66,7 @@ class Handler(SimpleHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         if path == "/":  # the preview; the downloads page stays at /index.html
-            return self._send(self.preview.page(), "text/html; charset=utf-8")
+            return self._send(*self.preview.page())
         if path == "/__casebook/builds":
             return self._send(str(self.preview.builds).encode(), "text/plain")
         if path.startswith("/__casebook/fonts/"):
