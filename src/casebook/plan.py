@@ -168,6 +168,7 @@ class State:
     def __init__(self, out: Path):
         self.path = out / STATE
         self.out = out
+        self._prints = Fingerprints()
         try:
             self.records: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -183,7 +184,7 @@ class State:
                 return False
         except OSError:
             return False
-        return Fingerprints().file(path) == record.get("sha256")
+        return self._prints.file(path) == record.get("sha256")
 
     def record(self, target: Target, data: bytes, pages: int) -> None:
         self.records[str(target.path)] = {
