@@ -86,7 +86,7 @@ def build(
     started = time.perf_counter()
     selection = selection or Selection()
     reporter = reporter or Reporter(bar=False)
-    # 1-3. Find the project, load every file, validate it into the model (all problems at once).
+    # 1–3. Find the project, load every file, validate it into the model (all problems at once).
     project, casebook = read_project(content, out)
     _check_selection(casebook, selection)
     result = BuildResult(warnings=_stale_warnings(casebook))
@@ -105,7 +105,7 @@ def build(
             if target not in todo:
                 record = state.records[str(target.path)]
                 result.up_to_date.append(_output(project, target, record["pages"], record["bytes"]))
-        # 5-6. Make each output (render, lay out, assemble books); 7. publish each as it is done.
+        # 5–6. Make each output (render, lay out, assemble books); 7. publish each as it is done.
         maker = session.maker(project, casebook, plan, source_date, html) if session else None
         renderer = (
             maker.renderer

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 # table, and a test holds the two together.
 EXIT_CODES = {
     0: "success",
-    1: "a command-line mistake, or `translations --strict` with a translation not current",
+    1: (
+        "the command cannot do what was asked (a usage mistake, an unknown case or language, "
+        "a translation file that exists or is missing), or `translations --strict` found a "
+        "translation not current"
+    ),
     2: "the content has problems (all are listed; nothing was written)",
     3: "a document could not be laid out (a refused reference, a page limit)",
     4: "the project is not usable (no casebook.yaml, no layouts, a missing catalogue)",
