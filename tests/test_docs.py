@@ -122,11 +122,11 @@ def test_build_py_follows_the_stages_in_order():
     names = [name for _, name in sorted(single)]
     first_line = docstring(PACKAGE / "build.py").splitlines()[0]
     assert first_line.split(": ", 1)[1].rstrip(".").split(" → ") == names
-    # The numbered comments in build() ("# 1-3. Find …", "# 4. Plan …") cover every stage.
+    # The numbered comments in build() ("# 1–3. Find …", "# 4. Plan …") cover every stage.
     source = (PACKAGE / "build.py").read_text(encoding="utf-8")
     comments = "\n".join(line for line in source.splitlines() if line.strip().startswith("#"))
     numbered = set()
-    for first, last in re.findall(r"\b(\d+)(?:-(\d+))?\. [A-Za-z]", comments):
+    for first, last in re.findall(r"\b(\d+)(?:[-–](\d+))?\. [A-Za-z]", comments):
         numbered.update(range(int(first), int(last or first) + 1))
     assert sorted(numbered) == [number for number, _ in sorted(single)]
 
