@@ -70,6 +70,15 @@ def load_yaml(path: Path, display: str) -> Loaded | Problem:
                 "anchors and aliases (&name, *name) are not allowed in content files: "
                 "write the value out",
             )
+        twice = _find_duplicate_key(node)
+        if twice is not None:
+            return Problem(
+                display,
+                twice.start_mark.line + 1,
+                "yaml",
+                f"the key {twice.value!r} is given twice in one mapping: keep one of them "
+                "(YAML would silently keep the last)",
+            )
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -108,6 +117,24 @@ def _find_alias(root: yaml.Node) -> yaml.Node | None:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 stack.extend((key, value))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
+
+
+def _find_duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:
+    """The second occurrence of a key in any mapping of the document."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen = set()
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        return key
+                    seen.add(key.value)
+                stack.append(value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     return None

@@ -83,6 +83,7 @@ class Paginator:
         return self._stylesheets[name]
 
     def _parse(self, name: str, **source) -> CSS:
+        self._style_fetcher.refused.clear()
         with _quiet_weasyprint():
             sheet = CSS(
                 **source,

@@ -213,7 +213,7 @@ def translation_schema(schema: Mapping, explain: str = "") -> Mapping:
         if isinstance(item.check, Mapping | ListOf):
             inner = item.check.item if isinstance(item.check, ListOf) else item.check
             sub = translation_schema(inner)
-            if any(f.translated for f in sub.fields):
+            if any(_translatable(f) for f in sub.fields):
                 check = (
                     replace(item.check, item=sub, min=0, wrong=item.check.wrong_in_translation)
                     if isinstance(item.check, ListOf)
