@@ -1,9 +1,17 @@
-"""Fixtures: the shipped project built once per session, and scratch projects from strings."""
+"""Fixtures: the shipped project built once per session, scratch projects from strings, and a
+check that no test logs a warning or emits a Python warning it did not declare."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import os
+import re
+import tempfile
 import textwrap
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -94,6 +102,120 @@ def scratch(tmp_path: Path) -> Scratch:
 
 @pytest.fixture(scope="session")
 def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[casebook.BuildResult, Path]:
-    """The shipped content, built once per test session into a temporary folder."""
+    """The shipped content, built once per test session into a temporary folder (with no
+    warning: the session fixtures are set up before any test's own check starts)."""
     out = tmp_path_factory.mktemp("shipped") / "build"
-    return casebook.build(CONTENT, out), out
+    with capture_warnings() as captured:
+        result = casebook.build(CONTENT, out)
+    fail_on_unexpected_warnings(captured.found)
+    return result, out
+
+
+# ---- No unexpected warnings (in the spirit of WeasyPrint's `assert_no_logs`) ----
+
+EXPECT_WARNINGS = (
+    "expect_warnings(*patterns): the test logs warnings or emits Python warnings, each matched "
+    "by one of these regular expressions, and every pattern matches at least one of them"
+)
+# Loggers whose configuration a test may change (`cli.main` replaces casebook's handlers and
+# stops it propagating; casebook quietens WeasyPrint's while it lays out): restored after every
+# test. Not the root logger, where pytest attaches and removes its own handlers.
+RESTORED = ("casebook", "weasyprint")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", EXPECT_WARNINGS)
+
+
+class Captured:
+    """Records of WARNING and above from any logger, and Python warnings, as lines of text.
+
+    Kept in an unlinked file opened for appending, so that worker processes forked during a
+    build (`--jobs`) add theirs to the same place.
+    """
+
+    def __init__(self) -> None:
+        handle, path = tempfile.mkstemp(prefix="casebook-warnings-")
+        os.close(handle)
+        self.fd = os.open(path, os.O_RDWR | os.O_APPEND)
+        os.unlink(path)
+        self.found: list[str] = []
+
+    def add(self, text: str) -> None:
+        os.write(self.fd, (json.dumps(text) + "\n").encode())
+
+    def read(self) -> list[str]:
+        data = os.pread(self.fd, os.fstat(self.fd).st_size, 0).decode()
+        return [json.loads(line) for line in data.splitlines()]
+
+    def close(self) -> None:
+        self.found = self.read()
+        os.close(self.fd)
+
+
+@contextlib.contextmanager
+def capture_warnings() -> Iterator[Captured]:
+    """Capture what is logged and warned inside the block; restore the logging setup after.
+
+    `Logger.callHandlers` sees every record that a logger emits, whatever its handlers and
+    `propagate` (which `cli.main` changes for casebook's logger).
+    """
+    captured = Captured()
+    call_handlers = logging.Logger.callHandlers
+
+    def recording(logger: logging.Logger, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            try:
+                message = record.getMessage()
+            except Exception:  # a bad format string is worth reporting too
+                message = f"{record.msg!r} % {record.args!r}"
+            captured.add(f"{record.levelname} {record.name}: {message}")
+        call_handlers(logger, record)
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        captured.add(f"{category.__name__} {filename}:{lineno}: {message}")
+
+    loggers = [logging.getLogger(name) for name in RESTORED]
+    saved = [(lg, lg.handlers[:], lg.level, lg.propagate, lg.disabled) for lg in loggers]
+    logging.Logger.callHandlers = recording
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = show
+            yield captured
+    finally:
+        logging.Logger.callHandlers = call_handlers
+        for logger, handlers, level, propagate, disabled in saved:
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate = propagate
+            logger.disabled = disabled
+        captured.close()
+
+
+def unexpected_warnings(found: list[str], patterns: tuple[str, ...] = ()) -> str:
+    """What is wrong with the captured lines: one matching no pattern, a pattern matching none."""
+    unexpected = [f for f in found if not any(re.search(p, f) for p in patterns)]
+    unmatched = [p for p in patterns if not any(re.search(p, f) for f in found)]
+    problems = [f"unexpected warning: {f}" for f in unexpected]
+    problems += [f"expected warning not seen: {p!r} (seen: {found})" for p in unmatched]
+    return "\n".join(problems)
+
+
+def fail_on_unexpected_warnings(found: list[str], patterns: tuple[str, ...] = ()) -> None:
+    problems = unexpected_warnings(found, patterns)
+    if problems:
+        pytest.fail(problems, pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def warnings_logged(request: pytest.FixtureRequest) -> Iterator[Captured]:
+    """Fail a test that logs a WARNING or above (any logger, also in forked workers) or emits a
+    Python warning, unless it declares it with `@pytest.mark.expect_warnings(pattern, ...)`.
+
+    A test may ask for this fixture and read `warnings_logged.read()` as it goes.
+    """
+    marker = request.node.get_closest_marker("expect_warnings")
+    patterns = tuple(marker.args) if marker else ()
+    with capture_warnings() as captured:
+        yield captured
+    fail_on_unexpected_warnings(captured.found, patterns)

@@ -4,12 +4,15 @@ running heads, outline, links, and the page count."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import pdfplumber
 import pytest
 from pypdf import PdfReader
 
 import casebook
+from casebook.model import Edition
 
 from .conftest import CASE, CONTENT
 from .pdfs import MM, outline
@@ -17,14 +20,36 @@ from .pdfs import MM, outline
 TITLE_SIZE = 20  # the coalition's name on a case's first page is set larger than this
 
 
-def title_pages(path) -> dict[str, list[int]]:
-    """Coalition name → indexes of the pages where it is set as a case title."""
-    found: dict[str, list[int]] = {}
+@dataclass(frozen=True)
+class Page:
+    """One page of a book, as a reader sees it."""
+
+    label: str  # the page label, the number a PDF viewer shows
+    head: str  # the text in the top margin: the running head
+    foot: str  # the text in the bottom margin: the folio
+    title: str  # the text set larger than TITLE_SIZE: the cover's, a part's or a case's title
+    blank: bool  # nothing on it at all: no text, no drawing, no image, no link
+
+
+def read_pages(path: Path) -> list[Page]:
+    labels = PdfReader(path).page_labels
+    pages = []
     with pdfplumber.open(path) as pdf:
         for index, page in enumerate(pdf.pages):
-            big = "".join(c["text"] for c in page.chars if c["size"] > TITLE_SIZE).strip()
-            if big:
-                found.setdefault(big, []).append(index)
+            head = page.crop((0, 0, page.width, 22 * MM)).extract_text() or ""
+            foot = page.crop((0, page.height - 24 * MM, page.width, page.height)).extract_text()
+            title = "".join(c["text"] for c in page.chars if c["size"] > TITLE_SIZE).strip()
+            blank = not any(page.objects.values()) and not page.annots
+            pages.append(Page(labels[index], head.strip(), (foot or "").strip(), title, blank))
+    return pages
+
+
+def title_pages(pages: list[Page]) -> dict[str, list[int]]:
+    """Title text → indexes of the pages where it is set as a title."""
+    found: dict[str, list[int]] = {}
+    for index, page in enumerate(pages):
+        if page.title:
+            found.setdefault(page.title, []).append(index)
     return found
 
 
@@ -40,24 +65,35 @@ def contents_lines(path) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Book:
+    path: Path
+    pages: list[Page]
+    titles: dict[str, list[int]]
+    contents: dict[str, str]
+    cases: dict[str, casebook.Output]  # the per-case PDFs, by slug
+    publication: Edition  # the English edition
+
+
 @pytest.fixture(scope="module")
-def book(shipped):
+def book(shipped) -> Book:
+    """The shipped English casebook, read once for the whole module."""
     result, out = shipped
+    path = out / "en" / "casebook.pdf"
+    pages = read_pages(path)
     cases = {o.case: o for o in result.outputs if o.kind == "case" and o.language == "en"}
-    return out / "en" / "casebook.pdf", cases, casebook.check(CONTENT).source
+    publication = casebook.check(CONTENT).source
+    return Book(path, pages, title_pages(pages), contents_lines(path), cases, publication)
 
 
 def test_contents_page_numbers_are_the_labels_of_the_title_pages(book):
-    path, _, publication = book
-    reader = PdfReader(path)
-    labels = reader.page_labels
-    printed = contents_lines(path)
-    titles = title_pages(path)
-    assert len(printed) == len(publication.cases) + 1  # the cases and the index
-    for case in publication.cases:
-        (index,) = _find(titles, case.coalition)
-        assert printed[case.coalition] == labels[index], case.slug
-        assert int(labels[index]) % 2 == 1, f"{case.slug} starts on a left-hand page"
+    printed = book.contents
+    assert len(printed) == len(book.publication.cases) + 1  # the cases and the index
+    for case in book.publication.cases:
+        (index,) = _find(book.titles, case.coalition)
+        label = book.pages[index].label
+        assert printed[case.coalition] == label, case.slug
+        assert int(label) % 2 == 1, f"{case.slug} starts on a left-hand page"
         assert index % 2 == 0, f"{case.slug} is not on a right-hand page of the PDF"
 
 
@@ -70,8 +106,7 @@ def _find(titles: dict[str, list[int]], coalition: str) -> list[int]:
 
 
 def test_page_labels_roman_then_arabic_from_one(book):
-    path, _, _ = book
-    labels = PdfReader(path).page_labels
+    labels = [page.label for page in book.pages]
     roman = [label for label in labels if not label.isdigit()]
     assert roman == ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii"][: len(roman)]
     assert len(roman) % 2 == 0, "front matter must end on a left-hand page"
@@ -79,70 +114,70 @@ def test_page_labels_roman_then_arabic_from_one(book):
     assert arabic == [str(n) for n in range(1, len(arabic) + 1)]
 
 
-def test_printed_folios_match_the_page_labels(book):
-    path, _, _ = book
-    labels = PdfReader(path).page_labels
-    with pdfplumber.open(path) as pdf:
-        for index, page in enumerate(pdf.pages):
-            foot = page.crop((0, page.height - 24 * MM, page.width, page.height))
-            text = (foot.extract_text() or "").strip()
-            if text:  # blank pages and the cover carry no folio
-                assert text == labels[index], f"page {index + 1}"
+def test_every_page_but_the_cover_and_the_blanks_prints_its_label_as_folio(book):
+    """The cover has no folio; a page with nothing at all on it has none; every other page
+    prints its label, and nothing else, at its foot. A blank page is a left-hand page before a
+    page that opens a part or a case, so that it starts on the right."""
+    cover, *pages = book.pages
+    squeeze = book.publication.title.replace(" ", "")
+    assert cover.title.replace(" ", "").startswith(squeeze), cover.title
+    assert cover.foot == "" and cover.head == "", "the cover has a folio or a running head"
+    blanks = 0
+    for index, page in enumerate(pages, 1):
+        where = f"page {index + 1} (label {page.label})"
+        if page.blank:
+            blanks += 1
+            assert index % 2 == 1, f"{where} is blank but not a left-hand page"
+            assert book.pages[index + 1].title, f"{where} is blank before a page that opens nothing"
+        else:
+            assert page.foot == page.label, f"{where}: folio {page.foot!r}"
+    assert blanks >= 1  # this book has blank pages, so the branch above was taken
 
 
 def test_page_count_is_front_matter_plus_cases_plus_blanks_plus_index(book):
-    path, cases, publication = book
-    reader = PdfReader(path)
-    labels = reader.page_labels
+    labels = [page.label for page in book.pages]
     front = sum(1 for label in labels if not label.isdigit())
-    body = sum(cases[c.slug].pages + cases[c.slug].pages % 2 for c in publication.cases)
-    printed = contents_lines(path)
-    index_start = front + int(printed["Index of cases by region and country"]) - 1
+    body = sum(
+        book.cases[c.slug].pages + book.cases[c.slug].pages % 2 for c in book.publication.cases
+    )
+    index_start = front + int(book.contents["Index of cases by region and country"]) - 1
     assert index_start == front + body
-    index_pages = len(reader.pages) - index_start
+    index_pages = len(labels) - index_start
     assert 1 <= index_pages <= 2
-    assert len(reader.pages) == front + body + index_pages
+    assert len(labels) == front + body + index_pages
 
 
 def test_blank_pages_are_empty_and_running_heads_follow_the_book(book):
-    path, _, publication = book
-    reader = PdfReader(path)
-    labels = reader.page_labels
-    found = title_pages(path)
-    titles = {i: c for c in publication.cases for i in _find(found, c.coalition)}
+    publication = book.publication
+    titles = {i: c for c in publication.cases for i in _find(book.titles, c.coalition)}
     current = None
-    with pdfplumber.open(path) as pdf:
-        for index, page in enumerate(pdf.pages):
-            if not labels[index].isdigit():
-                continue
-            current = titles.get(index, current)
-            head = (page.crop((0, 0, page.width, 22 * MM)).extract_text() or "").strip()
-            if not page.chars:
-                continue  # a blank page: nothing at all
-            number = int(labels[index])
-            if index in titles:
-                assert head == "", f"opening page {number} has a running head"
-            elif number % 2 == 0:
-                assert head.upper() == publication.title.upper(), number
-            elif current is not None and index < len(pdf.pages) - 2:
-                assert head.upper() in (current.coalition.upper(), "INDEX"), number
-    blanks = [i for i, p in enumerate(reader.pages) if not (p.extract_text() or "").strip()]
-    assert all(int(labels[i]) % 2 == 0 for i in blanks if labels[i].isdigit())
+    for index, page in enumerate(book.pages):
+        if not page.label.isdigit():
+            continue
+        current = titles.get(index, current)
+        if page.blank:
+            continue  # nothing at all: no running head either
+        number = int(page.label)
+        if index in titles:
+            assert page.head == "", f"opening page {number} has a running head"
+        elif number % 2 == 0:
+            assert page.head.upper() == publication.title.upper(), number
+        elif current is not None and index < len(book.pages) - 2:
+            assert page.head.upper() in (current.coalition.upper(), "INDEX"), number
+    blanks = [page.label for page in book.pages if page.blank]
+    assert blanks and all(int(label) % 2 == 0 for label in blanks if label.isdigit())
 
 
 def test_outline_has_one_entry_per_case_with_its_sections(book):
-    path, _, publication = book
-    tree = dict(outline(path))
-    for case in publication.cases:
+    tree = dict(outline(book.path))
+    for case in book.publication.cases:
         groups = tree[case.full_title]
         assert [g for g, _ in groups] == [g.kind.capitalize() for g in case.groups], case.slug
     assert list(tree)[:2] == ["Introduction", "Contents"]
 
 
 def test_contents_entries_link_to_the_case_pages(book):
-    path, _, publication = book
-    reader = PdfReader(path)
-    titles = title_pages(path)
+    reader = PdfReader(book.path)
     targets = set()
     for index, page in enumerate(reader.pages):
         if reader.page_labels[index].isdigit():
@@ -158,13 +193,13 @@ def test_contents_entries_link_to_the_case_pages(book):
                 dest = dest[0]
             if dest is not None:
                 targets.add(reader.get_page_number(dest.get_object()))
-    for case in publication.cases:
-        assert _find(titles, case.coalition)[0] in targets, case.slug
+    for case in book.publication.cases:
+        assert _find(book.titles, case.coalition)[0] in targets, case.slug
 
 
 def test_book_metadata(book):
-    path, _, publication = book
-    reader = PdfReader(path)
+    publication = book.publication
+    reader = PdfReader(book.path)
     assert reader.metadata.title == publication.title
     assert all(a in reader.metadata.author for a in publication.authors)
     assert reader.trailer["/Root"]["/Lang"] == "en"
@@ -191,7 +226,7 @@ def test_adding_a_case_folder_puts_it_in_the_book(scratch):
     tree = dict(outline(path))
     assert "Added Coalition: A case for testing" in tree
     labels = after.page_labels
-    (index,) = _find(title_pages(path), "Added Coalition")
+    (index,) = _find(title_pages(read_pages(path)), "Added Coalition")
     assert printed["Added Coalition"] == labels[index]
 
 

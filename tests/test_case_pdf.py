@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -13,7 +14,7 @@ from pypdf import PdfReader
 
 import casebook
 
-from .conftest import CONTENT, ROOT
+from .conftest import CASE, CONTENT, ROOT
 from .pdfs import MM, font_names, missing_words, normalise, outline, pdf_text, words
 
 SLUGS = sorted(p.name for p in (CONTENT / "cases").iterdir() if (p / "en.yaml").is_file())
@@ -117,16 +118,45 @@ def test_running_head_folio_and_footnote_at_page_foot(shipped, slug):
         assert "CIVICUS" in foot_text or "Bond" in foot_text
 
 
+def is_body(obj: dict) -> bool:
+    """A character of the body text: the serif at 10 pt (headings are sans, notes smaller)."""
+    is_char = obj["object_type"] == "char"
+    return is_char and "Serif" in obj["fontname"] and 9.5 <= obj["size"] <= 10.5
+
+
+def prose(markdown: str) -> str:
+    """A section body's paragraphs and lists: without its pull quotes and footnotes, which are
+    set in other sizes."""
+    text = re.sub(r"(?m)^\s*>.*$", "", markdown)
+    text = re.sub(r"(?m)^\[\^[^\]]+\]:.*$", "", text)
+    return re.sub(r"\[\^[^\]]+\]", "", text)
+
+
 @pytest.mark.parametrize("slug", SLUGS)
 def test_body_text_stays_inside_the_text_column(shipped, slug):
-    """No overfull line: every body character ends left of the text column's right edge."""
+    """No overfull line: every body character ends left of the text column's right edge.
+
+    The characters checked are the body text: every page but the last holds some, the
+    justified lines of those pages reach the column's edge (so the edge measured is the real
+    one), and every word of every section's paragraphs and lists is among them."""
     _, out = shipped
+    texts = []
     with pdfplumber.open(out / "en" / f"{slug}.pdf") as pdf:
         for page in pdf.pages:
+            number = page.page_number
             right = page.width - 70 * MM
-            body = [c for c in page.chars if "Serif" in c["fontname"] and 9.5 <= c["size"] <= 10.5]
+            body = [c for c in page.chars if is_body(c)]
             over = [c["text"] for c in body if c["x1"] > right + 1]
-            assert not over, f"page {page.page_number}: text past the column: {''.join(over)}"
+            assert not over, f"page {number}: text past the column: {''.join(over)}"
+            if number < len(pdf.pages):
+                assert body, f"page {number} holds no body text"
+                short = right - max(c["x1"] for c in body)
+                assert short < 2, f"page {number}: no line reaches the column's edge ({short:.1f})"
+            texts.append(page.filter(is_body).extract_text())
+    have = words("\n".join(texts))
+    for index, section in enumerate(source(slug)["sections"]):
+        missing = missing_words(prose(section["body"]), have)
+        assert not missing, f"sections[{index}]: not in the body text: {sorted(missing)[:10]}"
 
 
 def test_source_fidelity_of_the_shipped_cases(shipped):
@@ -151,10 +181,28 @@ def test_build_reports_pages_and_bytes_of_each_file(shipped):
         assert output.pages == len(PdfReader(output.path).pages)
 
 
-def test_library_build_and_cli_agree(scratch):
+def files(root) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_library_build_and_cli_build_write_the_same_files(scratch, capsys):
+    """`casebook build` is a shell over `casebook.build`: byte for byte the same output folder
+    (PDFs, thumbnails, pages, manifest, build state) from the same content."""
     scratch.case("only-case")
+    scratch.case("other-case", CASE.replace("Test Coalition", "Other Coalition"))
+    library, cli = scratch.root / "library", scratch.root / "cli"
+    result = casebook.build(scratch.content, library)
     from casebook.cli import main
 
-    assert main(["build", "-q", "--content", str(scratch.content), "--out", str(scratch.out)]) == 0
-    assert (scratch.out / "en" / "only-case.pdf").is_file()
-    assert casebook.check(scratch.content).cases[0].slug == "only-case"
+    assert main(["build", "-q", "--content", str(scratch.content), "--out", str(cli)]) == 0
+    assert capsys.readouterr().err == ""  # quiet: nothing but errors
+    made, shelled = files(library), files(cli)
+    assert sorted(p.path.relative_to(library).as_posix() for p in result.outputs) == [
+        "en/casebook.pdf",
+        "en/only-case.pdf",
+        "en/other-case.pdf",
+    ]
+    assert {"en/only-case.webp", "index.html", "manifest.json"} <= set(made)
+    assert sorted(made) == sorted(shelled)
+    different = [name for name in made if made[name] != shelled[name]]
+    assert not different, f"the library and the command wrote different {different}"

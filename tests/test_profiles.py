@@ -15,7 +15,7 @@ from pypdf import PdfReader
 import casebook
 from casebook.plan import Selection
 
-from .conftest import CONTENT, missing_tool
+from .conftest import CONTENT, capture_warnings, fail_on_unexpected_warnings, missing_tool
 
 MM = 72 / 25.4
 TOOLS = {
@@ -32,9 +32,14 @@ def tool(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(shipped, tmp_path_factory):
+    """Every profile of the shipped content: a copy of the session's screen build, to which the
+    build adds the archive and print PDFs (the screen PDFs are up to date)."""
     out = tmp_path_factory.mktemp("profiles") / "build"
-    casebook.build(CONTENT, out, profile="all")
+    shutil.copytree(shipped[1], out)
+    with capture_warnings() as captured:
+        casebook.build(CONTENT, out, profile="all")
+    fail_on_unexpected_warnings(captured.found)
     return out
 
 
@@ -80,30 +85,48 @@ def test_structure_and_fonts_pass_qpdf_ghostscript_and_pdffonts(built, folder):
         assert fonts and all(line.split()[-5] == "yes" for line in fonts), f"{path}: {fonts}"
 
 
+def json_documents(text: str) -> list:
+    """The JSON documents printed one after another (pdfua prints one per file)."""
+    decoder, documents, text, at = json.JSONDecoder(), [], text.strip(), 0
+    while at < len(text):
+        document, at = decoder.raw_decode(text, at)
+        documents.append(document)
+        at = len(text) - len(text[at:].lstrip())
+    return documents
+
+
 def test_screen_pdfs_are_pdf_ua_and_pass_outloud_and_pdfua(built):
-    for path in pdfs(built, ""):
+    paths = pdfs(built, "")
+    for path in paths:
         reader = PdfReader(path)
         root = reader.trailer["/Root"]
         assert root["/MarkInfo"]["/Marked"] and "/StructTreeRoot" in root
         assert root["/ViewerPreferences"]["/DisplayDocTitle"]
         assert root["/Lang"] == path.parent.name
-        assert 'pdfuaid:part="1"' in xmp(path) or "<pdfuaid:part>1<" in xmp(path)
+        meta = xmp(path)
+        assert 'pdfuaid:part="1"' in meta or "<pdfuaid:part>1<" in meta, path
 
-        run = subprocess.run(
-            [tool("outloud"), "--no-info", "--json", "-", str(path)], capture_output=True, text=True
-        )
-        result = json.loads(run.stdout)["results"][0]
+    # Each checker runs once over every file.
+    files = [str(path) for path in paths]
+    run = subprocess.run(
+        [tool("outloud"), "--no-info", "--json", "-", *files], capture_output=True, text=True
+    )
+    results = {result["path"]: result for result in json.loads(run.stdout)["results"]}
+    assert sorted(results) == sorted(files)
+    for path, result in results.items():
         errors = [f for f in result["findings"] if f["severity"] == "error"]
-        assert not errors, f"{path.name}: {[(f['rule'], f['message']) for f in errors]}"
-        assert result["stats"]["tagged"] and result["stats"]["features"]["lang"]
+        assert not errors, f"{path}: {[(f['rule'], f['message']) for f in errors]}"
+        assert result["stats"]["tagged"] and result["stats"]["features"]["lang"], path
 
-        run = subprocess.run(
-            [tool("pdfua"), "check", "-f", "json", str(path)], capture_output=True, text=True
-        )
-        report = json.loads(run.stdout)
-        assert report["summary"]["errors"] == 0, f"{path.name}: {report['findings']}"
+    run = subprocess.run(
+        [tool("pdfua"), "check", "-f", "json", *files], capture_output=True, text=True
+    )
+    reports = {report["file"]: report for report in json_documents(run.stdout)}
+    assert sorted(reports) == sorted(files), run.stderr
+    for path, report in reports.items():
+        assert report["summary"]["errors"] == 0, f"{path}: {report['findings']}"
         # Its rule UA-14-001 crashes on tagged WeasyPrint files: it may be skipped, nothing else.
-        assert {s["rule_id"] for s in report["skipped"]} <= {"UA-14-001"}
+        assert {s["rule_id"] for s in report["skipped"]} <= {"UA-14-001"}, path
 
 
 def test_archive_pdfs_are_pdf_a_3a_with_an_output_intent(built):

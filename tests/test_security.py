@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import random
+import hashlib
+import json
+import os
 import shutil
 import signal
 import socket
@@ -12,6 +14,9 @@ import sys
 import threading
 import time
 import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -30,14 +35,17 @@ from .pdfs import pdf_text
 QPDF = shutil.which("qpdf")
 
 
-def assert_complete_pdf(path: Path) -> None:
-    """The file parses completely (pypdf in strict mode, and qpdf --check where installed)."""
-    reader = PdfReader(path, strict=True)
-    for page in reader.pages:
-        page.extract_text()
+def assert_complete_pdf(path: Path) -> PdfReader:
+    """The file is a whole PDF: it ends with its trailer, parses in pypdf's strict mode with at
+    least one page whose text reads back, and qpdf --check (where installed) finds no fault."""
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF"), f"{path}: cut short"
+    reader = PdfReader(BytesIO(data), strict=True)
+    assert reader.pages and (reader.pages[0].extract_text() or "").strip(), f"{path}: no text"
     if QPDF:
         run = subprocess.run([QPDF, "--check", str(path)], capture_output=True, text=True)
         assert run.returncode == 0, f"{path}: {run.stdout[-500:]}"
+    return reader
 
 
 class Listener:
@@ -219,7 +227,17 @@ def test_a_huge_file_and_a_case_of_thousands_of_pages_end_with_a_clear_error(scr
 # ---- Interrupted and concurrent builds lose nothing ----
 
 
-def run_build(content: Path, out: Path, *extra: str) -> subprocess.Popen:
+def run_build(content: Path, out: Path, *extra: str, epoch: int | None = None) -> subprocess.Popen:
+    """`casebook build` in its own process; `epoch`: its SOURCE_DATE_EPOCH, which every PDF it
+    writes carries as /ModDate (and which is an input of every output: all are made again).
+
+    Its temporary files go beside the output folder: a killed build cannot remove WeasyPrint's.
+    """
+    temp = out.parent / "tmp"
+    temp.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "TMPDIR": str(temp)}
+    if epoch is not None:
+        env["SOURCE_DATE_EPOCH"] = str(epoch)
     return subprocess.Popen(
         [
             sys.executable,
@@ -235,6 +253,7 @@ def run_build(content: Path, out: Path, *extra: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
 
 
@@ -244,39 +263,143 @@ def shipped_copy(tmp_path) -> Path:
     return tmp_path / "content"
 
 
-def test_sigkill_at_random_moments_leaves_every_published_pdf_complete(shipped_copy, tmp_path):
+EPOCH = 1_700_000_000
+DAY = 86_400
+
+
+def written_by(epoch: int) -> str:
+    """The /ModDate of a PDF written by a build with this SOURCE_DATE_EPOCH."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("D:%Y%m%d%H%M%S")
+
+
+def files(out: Path, pattern: str) -> dict[str, tuple[int, int, int]]:
+    """Each published file → inode, mtime and size: an atomic replacement is a new inode."""
+    found = {}
+    for path in out.glob(pattern):
+        stat = path.stat()
+        found[path.relative_to(out).as_posix()] = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    return found
+
+
+def kill_when(process: subprocess.Popen, moment: Callable[[], bool]) -> None:
+    """SIGKILL the build at `moment`, and check that the kill is what ended it."""
+    deadline = time.monotonic() + 120
+    while not moment():
+        if process.poll() is not None:
+            pytest.fail(f"the build ended before the moment to kill it: {process.stderr.read()}")
+        assert time.monotonic() < deadline, "the moment to kill the build never came"
+        time.sleep(0.002)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL, "the build had ended before the kill"
+
+
+def test_sigkill_while_writing_leaves_every_published_pdf_old_or_new_and_complete(
+    shipped, shipped_copy, tmp_path, monkeypatch
+):
+    """Kill builds while they write (deterministic moments, each checked to interrupt a build):
+    every published PDF is then either the one from before the build, untouched, or a complete
+    new one from the killed build; a last build leaves everything complete and current."""
     out = tmp_path / "build"
-    assert run_build(shipped_copy, out).wait() == 0
-    rng = random.Random(20261125)
-    case_file = shipped_copy / "cases" / "bond-uk" / "en.yaml"
-    for round_number in range(6):
-        # Every round changes the content, so the build has real work to do when it is killed.
-        for path in [case_file, shipped_copy / "casebook.yaml"]:
-            path.write_text(path.read_text(encoding="utf-8") + f"\n# edit {round_number}\n")
-        process = run_build(shipped_copy, out)
-        time.sleep(rng.uniform(0.3, 4.0))
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        for pdf in out.rglob("*.pdf"):
-            assert_complete_pdf(pdf)
-    final = run_build(shipped_copy, out)
-    assert final.wait() == 0, final.stderr.read()
+    shutil.copytree(shipped[1], out)  # the complete outputs of the same content
+    pdfs: dict[str, tuple[int, int, int]] = {}
+    thumbnails: dict[str, tuple[int, int, int]] = {}
+
+    def made(before: dict, pattern: str) -> int:  # files published since the build started
+        now = files(out, pattern)
+        return sum(now[name] != before[name] for name in before)
+
+    # (the moment, when it has come, how many PDFs are new after the kill, build options).
+    # With --jobs 1 a build publishes each PDF as it is made, the books first; then it saves
+    # its state and makes the thumbnails, the pages and the manifest.
+    moments: list[tuple[str, Callable[[], bool], range, tuple[str, ...]]] = [
+        (
+            "writing the first PDF",
+            lambda: any(out.glob("*/.*.pdf.*.part")) or made(pdfs, "*/*.pdf") > 0,
+            range(2),
+            ("--jobs", "1"),
+        ),
+        ("after 4 PDFs", lambda: made(pdfs, "*/*.pdf") >= 4, range(4, 14), ("--jobs", "1")),
+        (
+            "making the thumbnails",
+            lambda: made(thumbnails, "*/*.webp") > 0,
+            range(14, 15),
+            (),
+        ),
+    ]
+    for round_number, (moment, come, new_pdfs, options) in enumerate(moments, 1):
+        epoch = EPOCH + round_number * DAY  # every PDF is made again, stamped by this build
+        pdfs, thumbnails = files(out, "*/*.pdf"), files(out, "*/*.webp")
+        assert len(pdfs) == len(thumbnails) == 14
+        kill_when(run_build(shipped_copy, out, *options, epoch=epoch), come)
+        now = files(out, "*/*.pdf")
+        assert set(now) == set(pdfs), f"killed {moment}: published PDFs came or went"
+        new = sorted(name for name in now if now[name] != pdfs[name])
+        assert len(new) in new_pdfs, f"killed {moment}: {len(new)} new PDFs"
+        for name in new:  # the others are untouched: the complete PDFs of an earlier build
+            reader = assert_complete_pdf(out / name)
+            assert reader.metadata["/ModDate"].startswith(written_by(epoch)), name
+
+    # The next build, with the last killed build's inputs, repairs everything: no temporary file
+    # left, every PDF current and complete, a thumbnail of each, the manifest agreeing.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch))
+    result = casebook.build(shipped_copy, out)
+    assert len(result.outputs) + len(result.up_to_date) == 14
     assert not list(out.rglob(".*.part"))
-    for pdf in out.rglob("*.pdf"):
-        assert_complete_pdf(pdf)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(o["path"] for o in manifest["outputs"]) == sorted(files(out, "*/*.pdf"))
+    from PIL import Image
+
+    for output in manifest["outputs"]:
+        path = out / output["path"]
+        reader = assert_complete_pdf(path)
+        assert reader.metadata["/ModDate"].startswith(written_by(epoch)), path
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == output["sha256"], path
+        with Image.open(path.with_suffix(".webp")) as thumbnail:
+            thumbnail.load()
+
+
+def holds_lock(process: subprocess.Popen, out: Path) -> bool:
+    """Whether `process` holds the build lock of `out` (a POSIX lock, listed in /proc/locks)."""
+    try:
+        inode = (out / ".casebook.lock").stat().st_ino
+    except FileNotFoundError:
+        return False
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()  # e.g. 1: POSIX ADVISORY WRITE <pid> <major>:<minor>:<inode> 0 EOF
+        if "->" in fields or fields[1] != "POSIX":  # "->": a process waiting for a lock
+            continue
+        if int(fields[4]) == process.pid and int(fields[5].rsplit(":", 1)[1]) == inode:
+            return True
+    return False
+
+
+SECOND = "unidosc-mexico"  # the one PDF the second build makes
 
 
 def test_two_builds_at_once_do_not_corrupt_each_other(shipped_copy, tmp_path):
+    """A second build started while a first one writes waits for it, then does its own work:
+    the PDF it makes is the second's, the others the first's, all complete."""
     out = tmp_path / "build"
-    first = run_build(shipped_copy, out, "--jobs", "1")
-    time.sleep(0.5)
-    second = run_build(shipped_copy, out, "--jobs", "1")
-    assert first.wait() == 0 and second.wait() == 0
-    assert "waiting for it to finish" in second.stderr.read() + first.stderr.read()
-    pdfs = list(out.rglob("*.pdf"))
+    first = run_build(shipped_copy, out, epoch=EPOCH)
+    deadline = time.monotonic() + 60
+    while not holds_lock(first, out):
+        assert first.poll() is None, f"the first build ended early: {first.stderr.read()}"
+        assert time.monotonic() < deadline, "the first build never took the lock"
+        time.sleep(0.01)
+    second = run_build(shipped_copy, out, "--lang", "es", "--case", SECOND, epoch=EPOCH + DAY)
+    assert first.wait() == 0, first.stderr.read()
+    assert second.wait() == 0, second.stderr.read()
+    assert "waiting for it to finish" in second.stderr.read()
+    pdfs = files(out, "*/*.pdf")
     assert len(pdfs) == 14
-    for pdf in pdfs:
-        assert_complete_pdf(pdf)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(o["path"] for o in manifest["outputs"]) == sorted(pdfs)
+    for output in manifest["outputs"]:
+        path = out / output["path"]
+        reader = assert_complete_pdf(path)
+        epoch = EPOCH + DAY if output["path"] == f"es/{SECOND}.pdf" else EPOCH
+        assert reader.metadata["/ModDate"].startswith(written_by(epoch)), path
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == output["sha256"], path
 
 
 def test_an_unwritable_output_folder_is_a_clear_error(scratch, capsys):

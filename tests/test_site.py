@@ -83,15 +83,44 @@ def test_manifest_agrees_with_the_files_on_disk(shipped):
         }
 
 
+def rendering(path: Path, index: int, width: int):
+    """Page `index` of a PDF rendered `width` pixels wide, as an RGB image."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(path)
+    try:
+        page = document[index]
+        return page.render(scale=width / page.get_width()).to_pil().convert("RGB")
+    finally:
+        document.close()
+
+
+def distance(one, two) -> float:
+    """The mean difference of two images of one size, per pixel and channel, from 0 to 255."""
+    from PIL import ImageChops, ImageStat
+
+    assert one.size == two.size, (one.size, two.size)
+    return sum(ImageStat.Stat(ImageChops.difference(one, two)).mean) / 3
+
+
 def test_thumbnails_are_the_first_pages(shipped):
+    """Each PDF's thumbnail is its first page: close to a rendering of page 1 at its width
+    (WebP is lossy), and much further from a rendering of page 2."""
     _, out = shipped
     from PIL import Image
 
-    for pdf in out.rglob("*.pdf"):
-        thumb = pdf.with_suffix(".webp")
-        with Image.open(thumb) as image:
-            assert image.format == "WEBP" and image.width == 360
-            assert 1.35 < image.height / image.width < 1.48  # A4
+    pdfs = sorted(out.rglob("*.pdf"))
+    assert len(pdfs) == 14
+    for pdf in pdfs:
+        name = pdf.relative_to(out)
+        with Image.open(pdf.with_suffix(".webp")) as image:
+            assert image.format == "WEBP" and image.width == 360, name
+            assert 1.35 < image.height / image.width < 1.48, name  # A4
+            thumbnail = image.convert("RGB")
+        first = distance(thumbnail, rendering(pdf, 0, 360))
+        second = distance(thumbnail, rendering(pdf, 1, 360))
+        assert first < 3, f"{name}: the thumbnail is not its first page ({first:.1f})"
+        assert second > 4 * first + 5, f"{name}: the thumbnail is as close to page 2"
 
 
 @pytest.mark.parametrize(("page", "lang"), [("index.html", "en"), ("es/index.html", "es")])

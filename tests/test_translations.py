@@ -12,7 +12,6 @@ from babel.messages.pofile import write_po
 from pypdf import PdfReader
 
 import casebook
-from casebook.build import read_project
 from casebook.cli import main
 from casebook.render import Renderer
 from casebook.translations import all_statuses
@@ -61,8 +60,7 @@ ENGLISH_LABELS = (
 
 
 def statuses(scratch) -> dict[str, str]:
-    _, raw, book = read_project(scratch.content)
-    return {s.case: s.status for s in all_statuses(book, raw)}
+    return {s.case: s.status for s in all_statuses(casebook.check(scratch.content))}
 
 
 def translations_json(scratch, capsys) -> list[dict]:
@@ -77,6 +75,10 @@ def bilingual(scratch):
     return scratch
 
 
+@pytest.mark.expect_warnings(
+    r"^WARNING casebook: warning: the-case/es\.yaml is stale: "
+    r"sections\[1\] \(A challenge\) changed$"
+)
 def test_status_lifecycle_new_incomplete_stamp_current_edit_stale(bilingual, capsys):
     content = str(bilingual.content)
     assert translations_json(bilingual, capsys) == [
@@ -231,7 +233,7 @@ def test_english_text_in_the_spanish_book_is_marked_english():
     spanish = book.edition("es")
     case = spanish.case("hrdc-malawi")
     html = renderer.render(
-        "case.html.j2", case.folder, lang="es", case=case, publication=spanish, modified=None
+        "case.html.j2", case.folder, lang="es", case=case, publication=spanish, source_date=None
     ).html
     assert '<html lang="es">' in html
     assert '<div class="lede" lang="en">' in html
@@ -246,6 +248,10 @@ def test_english_text_in_the_spanish_book_is_marked_english():
 # ---- A third language needs a catalogue and content files, not code ----
 
 
+@pytest.mark.expect_warnings(
+    r"^WARNING casebook: warning: the-case/fr\.yaml is incomplete: summary is missing; "
+    "sections are missing; never stamped"
+)
 def test_a_third_language_from_a_catalogue_and_content_only(scratch):
     shutil.copytree(ROOT / "layouts", scratch.root / "layouts")
     shutil.copytree(ROOT / "fonts", scratch.root / "fonts")

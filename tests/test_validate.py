@@ -49,13 +49,22 @@ def test_every_problem_reported_in_one_run_with_file_line_and_key(scratch):
     ]
 
 
-def test_yaml_syntax_error_names_its_line(scratch):
-    scratch.case("broken", CASE.replace("region: europe", "region: [europe"))
+@pytest.mark.parametrize(
+    ("good", "bad", "line", "column", "what"),
+    [
+        # The flow sequence opened on line 5 is never closed: the parser meets the error at the
+        # colon of line 6's key (`country:`), and names that line and column.
+        ("region: europe", "region: [europe", 6, 8, "expected ',' or ']', but got ':'"),
+        ("region: europe", "region: europe: africa", 5, 15, "mapping values are not allowed here"),
+        ("  - kind: challenges", "\t- kind: challenges", 15, 1, "found character '\\t' that "),
+    ],
+    ids=["unclosed-bracket", "second-colon", "tab"],
+)
+def test_yaml_syntax_error_names_its_line_and_column(scratch, good, bad, line, column, what):
+    scratch.case("broken", CASE.replace(good, bad))
     (found,) = problems(scratch)
-    assert found.startswith("content/cases/broken/en.yaml:")
-    line = int(found.split(":")[1])
-    assert line in (5, 6, 7)
-    assert ": yaml: YAML syntax error" in found
+    prefix = f"content/cases/broken/en.yaml:{line}: yaml: YAML syntax error, column {column}: "
+    assert found.startswith(prefix + what), found
 
 
 def test_problems_in_several_files_all_listed(scratch):

@@ -7,6 +7,8 @@ import threading
 import time
 import urllib.request
 
+import pytest
+
 from casebook.watch import watch
 
 from .conftest import CASE
@@ -36,6 +38,9 @@ def wait_for(predicate, seconds: float = 60) -> None:
     raise AssertionError("timed out")
 
 
+@pytest.mark.expect_warnings(  # the third edit makes the content invalid
+    r"^ERROR casebook: content/cases/watched/en\.yaml:5: region: 'mars' is not one of"
+)
 def test_watch_serves_previews_and_rebuilds_after_an_edit(scratch):
     scratch.case("watched")
     port = free_port()

@@ -14,7 +14,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
 from .book import assemble_book
@@ -124,14 +124,12 @@ def make_all(
         initializer=_start_worker,
         initargs=(project, casebook, source_date, html),
     ) as pool:
-        pending = {pool.submit(_make_in_worker, target) for target in todo}
+        futures = [pool.submit(_make_in_worker, target) for target in todo]
         try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for future in done:
-                    yield future.result()
+            for future in as_completed(futures):  # each as soon as it is done
+                yield future.result()
         finally:
-            for future in pending:
+            for future in futures:
                 future.cancel()
 
 
