@@ -71,43 +71,48 @@ class Paginator:
         self.layouts = layouts
         self.fonts = fonts
         self.image_cache: dict = {}
-        self._stylesheets: dict[str, CSS] = {}
+        # Each stylesheet with the colour profiles its @color-profile rules declare: a document
+        # gets the profiles of its own stylesheets only (print-shop.css's CMYK intent stays out
+        # of the screen and archive PDFs laid out by the same worker).
+        self._stylesheets: dict[str, tuple[CSS, dict]] = {}
         self._style_fetcher = ProjectFetcher([layouts, fonts], aliases)
-        self.color_profiles: dict = {}  # filled by @color-profile rules (the print profile)
         self._fonts = self._parse("fonts.css.j2", string=font_css, base_url=fonts.as_uri() + "/")
 
-    def stylesheet(self, name: str) -> CSS:
-        """A stylesheet of layouts/, parsed (and its fonts loaded) once per build."""
+    def stylesheet(self, name: str) -> tuple[CSS, dict]:
+        """A stylesheet of layouts/ and the colour profiles it declares, parsed (and its fonts
+        loaded) once per build."""
         if name not in self._stylesheets:
             self._stylesheets[name] = self._parse(name, filename=self.layouts / name)
         return self._stylesheets[name]
 
-    def _parse(self, name: str, **source) -> CSS:
+    def _parse(self, name: str, **source) -> tuple[CSS, dict]:
         self._style_fetcher.refused.clear()
+        profiles: dict = {}
         with _quiet_weasyprint():
             sheet = CSS(
                 **source,
                 font_config=self.font_config,
                 url_fetcher=self._style_fetcher,
-                color_profiles=self.color_profiles,
+                color_profiles=profiles,
             )
         if self._style_fetcher.refused:
             raise RenderError(
                 f"layouts/{name}: refused to load " + "; ".join(self._style_fetcher.refused)
             )
-        return sheet
+        return sheet, profiles
 
     def lay_out(self, source: HtmlDocument, what: str) -> Document:
         """Lay out one HTML document with its stylesheets."""
-        stylesheets = [self._fonts, *(self.stylesheet(name) for name in source.stylesheets)]
+        parsed = [self._fonts, *(self.stylesheet(name) for name in source.stylesheets)]
+        profiles = {k: v for _, declared in parsed for k, v in declared.items()}
         fetcher = ProjectFetcher([source.base, self.layouts, self.fonts])
         html = HTML(string=source.html, base_url=source.base.as_uri() + "/", url_fetcher=fetcher)
         with _quiet_weasyprint():
             document = html.render(
-                stylesheets=stylesheets,
+                stylesheets=[sheet for sheet, _ in parsed],
                 font_config=self.font_config,
                 cache=self.image_cache,
-                color_profiles=self.color_profiles,
+                color_profiles=profiles,
             )
         if fetcher.refused:
             raise RenderError(
