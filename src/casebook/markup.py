@@ -8,6 +8,7 @@ the document outline). A blockquote's last paragraph that starts with an em dash
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -107,3 +108,21 @@ def _mark_attributions(tokens: list[Token]) -> None:
         ):
             p_open.tag = p_close.tag = "footer"
             p_open.attrSet("class", "attribution")
+
+
+WORD_JOINER = "\u2060"
+_TAG = re.compile(r"(<[^>]*>)")
+_JOINED = re.compile(r"(?<=\w)-(?=\w)|(?<=\d)\u2013(?=\d)")
+
+
+def join_compounds(html: str) -> str:
+    """A word joiner after each hyphen inside a word ("long-term") and each dash inside a range
+    of numbers ("2019–2021") in the text of a document's body, so that a line never breaks
+    there: every hyphen at a line end of a PDF is then one that hyphenation added, and the text
+    a reader copies keeps its typed hyphens. Tags, attributes and the head are left alone.
+    """
+    start = html.find("<body")
+    start = html.find(">", start) + 1 if start >= 0 else 0
+    parts = _TAG.split(html[start:])
+    parts[::2] = [_JOINED.sub(lambda m: m[0] + WORD_JOINER, text) for text in parts[::2]]
+    return html[:start] + "".join(parts)

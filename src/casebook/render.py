@@ -24,7 +24,7 @@ from babel.support import Translations
 from markupsafe import Markup
 
 from .errors import ProjectError
-from .markup import render_inline, render_markdown
+from .markup import join_compounds, render_inline, render_markdown
 from .model import Edition, YearMonth
 
 CASE_STYLESHEETS = ("print.css",)  # after the @font-face rules of the fonts present
@@ -133,7 +133,7 @@ class Renderer:
             .get_template(template)
             .render(stylesheets=stylesheets, standalone=standalone, lang=lang, **context)
         )
-        return HtmlDocument(html, base, stylesheets)
+        return HtmlDocument(join_compounds(html), base, stylesheets)
 
     @cached_property
     def font_faces(self) -> tuple[FontFace, ...]:
