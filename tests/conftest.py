@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 import textwrap
 import warnings
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import casebook
+from casebook.plan import Selection
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
@@ -109,6 +111,19 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[casebook.BuildRes
         result = casebook.build(CONTENT, out)
     fail_on_unexpected_warnings(captured.found)
     return result, out
+
+
+@pytest.fixture(scope="session")
+def every_profile(shipped, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every PDF of the shipped content in every profile: a copy of the session's screen build
+    to which a build adds the archive PDFs, the print books and every case's print PDF."""
+    out = tmp_path_factory.mktemp("profiles") / "build"
+    shutil.copytree(shipped[1], out)
+    everything = Selection(cases=tuple(c.slug for c in casebook.check(CONTENT).cases), books=True)
+    with capture_warnings() as captured:
+        casebook.build(CONTENT, out, profile="all", selection=everything)
+    fail_on_unexpected_warnings(captured.found)
+    return out
 
 
 # ---- No unexpected warnings (in the spirit of WeasyPrint's `assert_no_logs`) ----

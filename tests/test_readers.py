@@ -12,7 +12,6 @@ import pytest
 import casebook
 from casebook.markup import render_markdown
 from casebook.model import Case, Edition
-from casebook.plan import Selection
 from casebook.render import Renderer
 
 from .conftest import CONTENT, ROOT, missing_tool
@@ -30,18 +29,6 @@ def pdfjs():
         missing_tool(str(exc))
     yield reader
     reader.close()
-
-
-@pytest.fixture(scope="session")
-def every_profile(shipped, tmp_path_factory) -> list[Path]:
-    """Every PDF of the shipped content in every profile: the session's screen build, and the
-    archive and print profiles with the per-case print PDFs."""
-    _, out = shipped
-    more = tmp_path_factory.mktemp("profiles") / "build"
-    slugs = tuple(c.slug for c in BOOK.cases)
-    for profile in ("archive", "print"):
-        casebook.build(CONTENT, more, profile=profile, selection=Selection(cases=slugs, books=True))
-    return sorted(out.rglob("*.pdf")) + sorted(more.rglob("*.pdf"))
 
 
 def _edition_and_cases(path: Path) -> tuple[Edition, tuple[Case, ...]]:
@@ -63,7 +50,7 @@ def _visible_text(edition: Edition, cases: tuple[Case, ...]) -> str:
 @pytest.mark.parametrize("reader", READERS)
 def test_typed_hyphens_copy_as_hyphen_minus_in_every_reader(every_profile, pdfjs, reader):
     checked = 0  # PDFs with hyphenated words
-    for path in every_profile:
+    for path in sorted(every_profile.rglob("*.pdf")):
         try:
             raw = "\n".join(pages(reader, path, pdfjs))
         except ReaderMissing as exc:

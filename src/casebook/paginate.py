@@ -81,9 +81,15 @@ class Paginator:
     def stylesheet(self, name: str) -> tuple[CSS, dict]:
         """A stylesheet of layouts/ and the colour profiles it declares, parsed (and its fonts
         loaded) once per build."""
-        if name not in self._stylesheets:
-            self._stylesheets[name] = self._parse(name, filename=self.layouts / name)
-        return self._stylesheets[name]
+        if name in self._stylesheets:
+            return self._stylesheets[name]
+        parsed = self._parse(name, filename=self.layouts / name)
+        # A stylesheet that declares a colour profile is parsed for each document: LittleCMS
+        # writes a profile's bytes differently once its tags have been read (by an earlier
+        # document's write), and a print PDF must be the same bytes however it was built.
+        if not parsed[1]:
+            self._stylesheets[name] = parsed
+        return parsed
 
     def _parse(self, name: str, **source) -> tuple[CSS, dict]:
         self._style_fetcher.refused.clear()
@@ -134,7 +140,12 @@ class Paginator:
         if variant and variant.startswith("pdf/x") and not metadata.modified:
             metadata.modified = metadata.created  # else PDF/X writes the current time
         with _quiet_weasyprint():
-            return document.write_pdf(finisher=finisher, pdf_variant=variant)
+            pdf = document.write_pdf(finisher=finisher, pdf_variant=variant)
+        if variant and variant.startswith("pdf/x"):
+            from .printmarks import add_marks
+
+            pdf = add_marks(pdf)
+        return pdf
 
 
 class _quiet_weasyprint:
