@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NamedTuple
 
 import pydyf
@@ -53,6 +54,7 @@ def assemble_book(
     parts: dict | None = None,
     stylesheets: tuple[str, ...] = BOOK_STYLESHEETS,
     variant: str | None = None,
+    cmyk: Path | None = None,
 ) -> Book:
     """Lay out and join the whole book of one edition (`publication.language`).
 
@@ -71,9 +73,8 @@ def assemble_book(
     body, entries, page, used = [], [], 1, {}
     for case in publication.cases:
         html = render("book-case.html.j2", case.folder, case=case, start=page)
-        part = _lay_out_part(
-            paginator, html, f"{case.folder.name}/{case.language}.yaml (book)", parts, used
-        )
+        what = f"{case.folder.name}/{case.language}.yaml (book)"
+        part = _lay_out_part(paginator, html, what, parts, used, cmyk)
         entries.append(Entry(case, page))
         body.extend(part.pages)
         page += len(part.pages)
@@ -122,14 +123,19 @@ def assemble_book(
 
 
 def _lay_out_part(
-    paginator: Paginator, html: HtmlDocument, what: str, previous: dict | None, used: dict
+    paginator: Paginator,
+    html: HtmlDocument,
+    what: str,
+    previous: dict | None,
+    used: dict,
+    cmyk: Path | None,
 ):
     """A case part laid out, or the same part from `previous` if its inputs did not change."""
     if previous is None:
-        return paginator.lay_out(html, what)
+        return paginator.lay_out(html, what, cmyk)
     folder = sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in html.base.iterdir())
     key = hashlib.sha256(repr((html.html, html.stylesheets, folder)).encode()).hexdigest()
-    used[key] = previous[key] if key in previous else paginator.lay_out(html, what)
+    used[key] = previous[key] if key in previous else paginator.lay_out(html, what, cmyk)
     return used[key]
 
 

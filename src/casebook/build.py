@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import CasebookError
+from .errors import CasebookError, LayoutWarnings
 from .load import load_content
 from .model import Casebook
 from .plan import Plan, Selection, State, Target, make_plan
@@ -77,11 +77,14 @@ def build(
     reporter: Reporter | None = None,
     session: Session | None = None,
     profile: str | None = None,
+    strict: bool = False,
 ) -> BuildResult:
     """Build the outputs of a project into `out`; nothing is written if the content is invalid.
 
     A `session` (kept by `casebook watch`) makes the outputs in this process and keeps fonts,
-    stylesheets and laid-out book parts from one build to the next.
+    stylesheets and laid-out book parts from one build to the next. Warnings about the layouts
+    are logged (and those of outputs that are up to date, again); with `strict` they make the
+    build fail with `LayoutWarnings` once every output is written.
     """
     started = time.perf_counter()
     selection = selection or Selection()
@@ -127,6 +130,12 @@ def build(
         state.prune({str(t.path) for t in plan.targets}, [p.folder for p in profiles])
         publish_site(project.out, casebook, state, renderer)
         state.save()
+    layout = _layout_warnings(state, targets)
+    for warning in layout:
+        log.warning("warning: %s", warning)
+    result.warnings += layout
+    if strict and layout:
+        raise LayoutWarnings(layout)
     result.seconds = time.perf_counter() - started
     reporter.summary(len(result.outputs), len(result.up_to_date), result.seconds)
     return result
@@ -169,7 +178,13 @@ def _publish(project: Project, state: State, made) -> None:
     if made.html is not None:
         write_atomic(target.with_suffix(".html"), made.html.encode("utf-8"))
     write_atomic(target, made.pdf)
-    state.record(made.target, made.pdf, made.pages)
+    state.record(made.target, made.pdf, made.pages, made.warnings)
+
+
+def _layout_warnings(state: State, targets: list[Target]) -> list[str]:
+    """Every warning about the layouts of these outputs, once each, made now or recorded."""
+    found = (w for t in targets for w in state.records.get(str(t.path), {}).get("warnings", ()))
+    return list(dict.fromkeys(found))
 
 
 def _remove_leftovers(out: Path) -> None:

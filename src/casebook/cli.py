@@ -102,6 +102,11 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "-v", "--verbose", action="store_true", help="one line per output, with its timing"
     )
+    build_cmd.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail (exit 3) if the layouts draw any warning, as MkDocs' strict mode does",
+    )
     watch_cmd = commands.add_parser(
         "watch", help="build, serve build/ on localhost, and rebuild on every change"
     )
@@ -205,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
                 html=args.html,
                 reporter=Reporter(verbose=args.verbose, quiet=args.quiet),
                 profile=args.profile,
+                strict=args.strict,
             )
     except ContentError as exc:
         print(exc, file=sys.stderr)

@@ -18,7 +18,10 @@ EXIT_CODES = {
         "translation not current"
     ),
     2: "the content has problems (all are listed; nothing was written)",
-    3: "a document could not be laid out (a refused reference, a page limit)",
+    3: (
+        "a document could not be laid out (a refused reference, an image that cannot be drawn, "
+        "a page limit), or `build --strict` met warnings about the layouts"
+    ),
     4: "the project is not usable (no casebook.yaml, no layouts, a missing catalogue)",
     5: "a file could not be read or written (permissions, disk space, a file for a folder)",
     70: "an internal error: a bug in casebook (`--debug` shows the traceback)",
@@ -67,6 +70,18 @@ class RenderError(CasebookError):
     """A document could not be laid out (a blocked reference, a page limit)."""
 
     exit_code = 3
+
+
+class LayoutWarnings(RenderError):
+    """`build --strict`: the layouts drew warnings (listed); the outputs are written."""
+
+    def __init__(self, warnings: list[str]):
+        self.warnings = warnings
+        listed = "\n".join(f"  {w}" for w in warnings)
+        super().__init__(
+            f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} about the layouts, "
+            f"errors with --strict:\n{listed}"
+        )
 
 
 class ProjectError(CasebookError):

@@ -34,6 +34,7 @@ class Made:
     pages: int
     html: str | None
     seconds: float
+    warnings: tuple[str, ...] = ()  # WeasyPrint's, about the layouts this output uses
 
 
 class Maker:
@@ -60,9 +61,11 @@ class Maker:
 
     def make(self, casebook: Casebook, target: Target) -> Made:
         started = time.perf_counter()
+        self.paginator.noted = []
         edition = casebook.edition(target.language)
         profile = PROFILES[target.profile]
         size = ("letter.css",) if edition.page_size == "letter" else ()
+        cmyk = cmyk_profile() if profile.cmyk else None
         if target.kind == "casebook":
             cache = (target.profile, target.language)
             book = assemble_book(
@@ -74,10 +77,11 @@ class Maker:
                 parts=self.parts.get(cache, {}) if self.keep_parts else None,
                 stylesheets=(*BOOK_STYLESHEETS, *size, *profile.stylesheets),
                 variant=profile.variant,
+                cmyk=cmyk,
             )
             if self.keep_parts:
                 self.parts[cache] = book.parts
-            return Made(target, book.pdf, book.pages, book.html, time.perf_counter() - started)
+            return self._made(target, book.pdf, book.pages, book.html, started)
         case = edition.case(target.case)
         context = {"case": case, "publication": edition, "source_date": self.source_date}
         stylesheets = (*CASE_STYLESHEETS, *size, *profile.stylesheets)
@@ -92,10 +96,15 @@ class Maker:
                 **context,
             )
 
-        document = self.paginator.lay_out(render(False), f"{case.folder.name}/{case.language}.yaml")
+        what = f"{case.folder.name}/{case.language}.yaml"
+        document = self.paginator.lay_out(render(False), what, cmyk)
         pdf = self.paginator.write(document, variant=profile.variant)
         html = render(True).html if self.html else None
-        return Made(target, pdf, len(document.pages), html, time.perf_counter() - started)
+        return self._made(target, pdf, len(document.pages), html, started)
+
+    def _made(self, target: Target, pdf: bytes, pages: int, html, started: float) -> Made:
+        warnings = tuple(dict.fromkeys(self.paginator.noted))
+        return Made(target, pdf, pages, html, time.perf_counter() - started, warnings)
 
 
 def make_all(

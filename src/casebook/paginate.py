@@ -6,8 +6,14 @@ own files (the case folder, layouts/, fonts/) and never the network.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import mimetypes
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -29,10 +35,17 @@ class ProjectFetcher(URLFetcher):
     would only log a warning and leave the resource out.
     """
 
-    def __init__(self, roots: list[Path], aliases: dict[Path, Path] | None = None):
+    def __init__(
+        self,
+        roots: list[Path],
+        aliases: dict[Path, Path] | None = None,
+        images: Callable[[Path, bytes], bytes] | None = None,
+    ):
+        """`images`: a conversion every image file goes through (CMYK for the print shop)."""
         super().__init__(allowed_protocols=("file", "data"), allow_redirects=False, timeout=1)
         self.roots = [root.resolve() for root in roots]
         self.aliases = {k.resolve(): v for k, v in (aliases or {}).items()}
+        self.images = images
         self.refused: list[str] = []
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
@@ -48,9 +61,11 @@ class ProjectFetcher(URLFetcher):
                 if path.stat().st_size > MAX_RESOURCE_BYTES:
                     return self._refuse(url, "is larger than 20 MB")
                 mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-                return URLFetcherResponse(
-                    path.as_uri(), path.read_bytes(), headers={"Content-Type": mime}
-                )
+                data, url = path.read_bytes(), path.as_uri()
+                if self.images is not None and mime.startswith("image/"):
+                    # Not a file: URL, or WeasyPrint would embed the file instead of the bytes.
+                    data, mime, url = self.images(path, data), "image/jpeg", f"cmyk:{path.name}"
+                return URLFetcherResponse(url, data, headers={"Content-Type": mime})
             return self._refuse(url, "is not a file inside the case folder, layouts/ or fonts/")
         return self._refuse(url, "is not a local file (no network access during a build)")
 
@@ -70,31 +85,34 @@ class Paginator:
         self.font_config = FontConfiguration()
         self.layouts = layouts
         self.fonts = fonts
-        self.image_cache: dict = {}
+        self.image_cache: dict = {}  # WeasyPrint's, by URL: one for RGB and one for CMYK images
+        self._cmyk_cache: dict = {}
         # Each stylesheet with the colour profiles its @color-profile rules declare: a document
         # gets the profiles of its own stylesheets only (print-shop.css's CMYK intent stays out
         # of the screen and archive PDFs laid out by the same worker).
-        self._stylesheets: dict[str, tuple[CSS, dict]] = {}
+        self._stylesheets: dict[str, Parsed] = {}
+        self.noted: list[str] = []  # layout warnings since the caller last emptied it
+        self._converted: dict[tuple, bytes] = {}  # images in CMYK, for the print profile
         self._style_fetcher = ProjectFetcher([layouts, fonts], aliases)
         self._fonts = self._parse("fonts.css.j2", string=font_css, base_url=fonts.as_uri() + "/")
 
-    def stylesheet(self, name: str) -> tuple[CSS, dict]:
-        """A stylesheet of layouts/ and the colour profiles it declares, parsed (and its fonts
-        loaded) once per build."""
+    def stylesheet(self, name: str) -> Parsed:
+        """A stylesheet of layouts/, the colour profiles it declares and WeasyPrint's warnings
+        about it, parsed (and its fonts loaded) once per build."""
         if name in self._stylesheets:
             return self._stylesheets[name]
         parsed = self._parse(name, filename=self.layouts / name)
         # A stylesheet that declares a colour profile is parsed for each document: LittleCMS
         # writes a profile's bytes differently once its tags have been read (by an earlier
         # document's write), and a print PDF must be the same bytes however it was built.
-        if not parsed[1]:
+        if not parsed.profiles:
             self._stylesheets[name] = parsed
         return parsed
 
-    def _parse(self, name: str, **source) -> tuple[CSS, dict]:
+    def _parse(self, name: str, **source) -> Parsed:
         self._style_fetcher.refused.clear()
         profiles: dict = {}
-        with _quiet_weasyprint():
+        with weasyprint_messages() as records:
             sheet = CSS(
                 **source,
                 font_config=self.font_config,
@@ -105,19 +123,21 @@ class Paginator:
             raise RenderError(
                 f"layouts/{name}: refused to load " + "; ".join(self._style_fetcher.refused)
             )
-        return sheet, profiles
+        return Parsed(sheet, profiles, tuple(_located(f"layouts/{name}", r) for r in records))
 
-    def lay_out(self, source: HtmlDocument, what: str) -> Document:
-        """Lay out one HTML document with its stylesheets."""
+    def lay_out(self, source: HtmlDocument, what: str, cmyk: Path | None = None) -> Document:
+        """Lay out one HTML document with its stylesheets; with `cmyk` (an ICC profile), its
+        images converted to that CMYK space first."""
         parsed = [self._fonts, *(self.stylesheet(name) for name in source.stylesheets)]
-        profiles = {k: v for _, declared in parsed for k, v in declared.items()}
-        fetcher = ProjectFetcher([source.base, self.layouts, self.fonts])
+        profiles = {k: v for sheet in parsed for k, v in sheet.profiles.items()}
+        images = partial(self._cmyk_image, cmyk) if cmyk else None
+        fetcher = ProjectFetcher([source.base, self.layouts, self.fonts], images=images)
         html = HTML(string=source.html, base_url=source.base.as_uri() + "/", url_fetcher=fetcher)
-        with _quiet_weasyprint():
+        with weasyprint_messages() as records:
             document = html.render(
-                stylesheets=[sheet for sheet, _ in parsed],
+                stylesheets=[sheet.css for sheet in parsed],
                 font_config=self.font_config,
-                cache=self.image_cache,
+                cache=self._cmyk_cache if cmyk else self.image_cache,
                 color_profiles=profiles,
             )
         if fetcher.refused:
@@ -126,6 +146,13 @@ class Paginator:
                 + "; ".join(fetcher.refused)
                 + ". Reference only files in the case folder."
             )
+        for record in records:
+            if record.msg.startswith("Failed to load image"):  # never its alt text instead
+                raise RenderError(f"{what}: {record.getMessage()}")
+        self.noted += [w for sheet in parsed for w in sheet.warnings]
+        self.noted += [_located(what, r) for r in records]
+        if cmyk:
+            self.noted += _low_resolution(document, what)
         if len(document.pages) > MAX_PAGES:
             raise RenderError(
                 f"{what}: runs to {len(document.pages)} pages, more than the limit "
@@ -133,35 +160,105 @@ class Paginator:
             )
         return document
 
-    @staticmethod
-    def write(document: Document, finisher=None, variant: str | None = None) -> bytes:
+    def _cmyk_image(self, profile: Path, path: Path, data: bytes) -> bytes:
+        key = (path, hashlib.sha256(data).hexdigest(), profile)
+        if key not in self._converted:
+            from .press import cmyk_image
+
+            try:
+                self._converted[key] = cmyk_image(data, path.suffix.lower() == ".svg", profile)
+            except Exception as exc:  # Pillow's and WeasyPrint's many ways to refuse a file
+                raise RenderError(
+                    f"{path.name} cannot be converted to CMYK for print: {exc}"
+                ) from None
+        return self._converted[key]
+
+    def write(self, document: Document, finisher=None, variant: str | None = None) -> bytes:
         """PDF bytes, in a PDF variant (pdf/ua-1, pdf/a-3a, pdf/x-4) if given; reproducible."""
         metadata = document.metadata
         if variant and variant.startswith("pdf/x") and not metadata.modified:
             metadata.modified = metadata.created  # else PDF/X writes the current time
-        with _quiet_weasyprint():
+        with weasyprint_messages() as records:
             pdf = document.write_pdf(finisher=finisher, pdf_variant=variant)
+        self.noted += [_located("writing the PDF", r) for r in records]
         if variant and variant.startswith("pdf/x"):
-            from .printmarks import add_marks
+            from .press import add_marks
 
             pdf = add_marks(pdf)
         return pdf
 
 
-class _quiet_weasyprint:
-    """Keep WeasyPrint's warnings off the console, and its errors about the references our
-    fetcher refused (the build reports those itself, naming the case)."""
-
-    def __enter__(self):
-        self.logger = logging.getLogger("weasyprint")
-        self.level = self.logger.level
-        self.logger.setLevel(logging.ERROR)
-        self.logger.addFilter(_not_refused)
-
-    def __exit__(self, *exc):
-        self.logger.setLevel(self.level)
-        self.logger.removeFilter(_not_refused)
+PRINT_PPI = 300
 
 
-def _not_refused(record: logging.LogRecord) -> bool:
-    return "refused " not in record.getMessage()
+def _low_resolution(document: Document, what: str) -> list[str]:
+    """A warning for each raster image printed at less than PRINT_PPI."""
+    found = []
+    for page in document.pages:
+        for box in _boxes(page._page_box):
+            image = getattr(box, "replacement", None)
+            if image is None or not getattr(image, "width", None) or not box.width:
+                continue
+            ppi = image.width / (box.width / 96)  # box sizes are in CSS pixels
+            if ppi < PRINT_PPI - 0.5:
+                name = Path(unquote(urlsplit(box.element.get("src", "")).path)).name
+                wide = box.width / 96 * 25.4
+                needed = -(-PRINT_PPI * box.width // 96)
+                found.append(
+                    f"{what}: {name} prints at {ppi:.0f} ppi ({image.width} pixels across "
+                    f"{wide:.0f} mm); print needs {PRINT_PPI} ppi: supply it at least "
+                    f"{needed:.0f} pixels wide"
+                )
+    return found
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", None) or ():
+        yield from _boxes(child)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed stylesheet, the colour profiles it declares, WeasyPrint's warnings about it."""
+
+    css: CSS
+    profiles: dict
+    warnings: tuple[str, ...] = ()
+
+
+@contextlib.contextmanager
+def weasyprint_messages() -> Iterator[list[logging.LogRecord]]:
+    """WeasyPrint's warnings and errors inside the block, taken instead of being logged: the
+    caller reports them, naming the file (or the document) they are about. Errors about the
+    references that casebook's fetcher refused are dropped: the build names those itself."""
+    taken: list[logging.LogRecord] = []
+
+    def take(record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        if "refused " not in record.getMessage():
+            taken.append(record)
+        return False
+
+    logger = logging.getLogger("weasyprint")
+    logger.addFilter(take)
+    try:
+        yield taken
+    finally:
+        logger.removeFilter(take)
+
+
+_IGNORED = "Ignored `%s:%s` at %d:%d, %s."
+
+
+def _located(where: str, record: logging.LogRecord) -> str:
+    """'layouts/print.css:12:3: `colr: red` ignored: unknown property' and the like."""
+    if record.msg == _IGNORED and len(record.args) == 5:
+        name, value, line, column, reason = record.args
+        return f"{where}:{line}:{column}: `{name}: {str(value).strip()}` ignored: {reason}"
+    message = record.getMessage()
+    found = re.search(r" at (\d+):(\d+)", message)
+    if found:
+        return f"{where}:{found[1]}:{found[2]}: {message}"
+    return f"{where}: {message}"

@@ -186,12 +186,15 @@ class State:
             return False
         return self._prints.file(path) == record.get("sha256")
 
-    def record(self, target: Target, data: bytes, pages: int) -> None:
+    def record(
+        self, target: Target, data: bytes, pages: int, warnings: tuple[str, ...] = ()
+    ) -> None:
         self.records[str(target.path)] = {
             "fingerprint": target.fingerprint,
             "sha256": hashlib.sha256(data).hexdigest(),
             "bytes": len(data),
             "pages": pages,
+            "warnings": list(warnings),  # shown again while the output stays up to date
         }
 
     def prune(self, planned: set[str], folders: list[str]) -> None:

@@ -25,6 +25,7 @@ class Profile:
     variant: str  # WeasyPrint's pdf_variant
     stylesheets: tuple[str, ...] = ()  # extra stylesheets from layouts/
     cases_by_default: bool = True  # per-case PDFs without --case
+    cmyk: bool = False  # images converted to the CMYK output intent before layout
 
     def path(self, language: str, name: str) -> Path:
         return Path(self.folder, language, f"{name}.pdf")
@@ -32,7 +33,7 @@ class Profile:
 
 SCREEN = Profile("screen", "", "pdf/ua-1")
 ARCHIVE = Profile("archive", "archive", "pdf/a-3a")
-PRINT = Profile("print", "print", "pdf/x-4", ("print-shop.css",), cases_by_default=False)
+PRINT = Profile("print", "print", "pdf/x-4", ("print-shop.css",), cases_by_default=False, cmyk=True)
 PROFILES = {p.name: p for p in (SCREEN, ARCHIVE, PRINT)}
 PROFILE_CHOICES = (*PROFILES, "all")
 

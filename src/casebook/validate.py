@@ -298,8 +298,12 @@ def _check_cover(checker: Checker, values: dict, folder: Path) -> bool:
     return True
 
 
+RASTER_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WEBP"}
+
+
 def _image_problem(path: Path) -> str | None:
-    """Why an image is too big (bytes or pixels) or unreadable to print; None if it is fine."""
+    """Why an image cannot be printed as given (too big, mislabelled, truncated or corrupt,
+    an SVG casebook does not draw); None if it is fine. Every pixel is decoded."""
     size = path.stat().st_size
     if size > MAX_IMAGE_BYTES:
         return (
@@ -307,7 +311,7 @@ def _image_problem(path: Path) -> str | None:
             "export it smaller (a cover needs about 2500 pixels across)"
         )
     if path.suffix.lower() == ".svg":
-        return None
+        return _svg_problem(path)
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -315,16 +319,50 @@ def _image_problem(path: Path) -> str | None:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path) as image:  # reads the header only
                 width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    return (
+                        f"is {width * height / 1e6:,.0f} megapixels; the limit is "
+                        f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels: export it smaller (a cover "
+                        "needs about 2500 pixels across)"
+                    )
+                named = RASTER_FORMATS[path.suffix.lower()]
+                if image.format != named:
+                    return (
+                        f"is a {image.format} image named as {named}: rename it to end in "
+                        f".{image.format.lower()}, or export it again as {named}"
+                    )
+                image.load()  # every pixel: a truncated or corrupt file fails here
     except Image.DecompressionBombError:
-        width = height = MAX_IMAGE_PIXELS  # far over the limit: Pillow refuses to open it
-    except (UnidentifiedImageError, OSError):
-        return "cannot be read as an image: save it again as PNG or JPEG"
-    if width * height > MAX_IMAGE_PIXELS:
         return (
-            f"is {width * height / 1e6:,.0f} megapixels; the limit is "
-            f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels: export it smaller (a cover needs about "
-            "2500 pixels across)"
+            f"has far more than {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels: export it smaller "
+            "(a cover needs about 2500 pixels across)"
         )
+    except UnidentifiedImageError:
+        return "cannot be read as an image: save it again as PNG or JPEG"
+    except (OSError, SyntaxError, ValueError) as exc:
+        return (
+            f"cannot be decoded ({exc}): the file is truncated or corrupt; export it again "
+            "as PNG or JPEG"
+        )
+    return None
+
+
+def _svg_problem(path: Path) -> str | None:
+    """Why WeasyPrint would not draw an SVG file (it would show the alt text instead)."""
+    from xml.etree import ElementTree
+
+    text = path.read_bytes()
+    if b"<!DOCTYPE" in text or b"<!ENTITY" in text:
+        return (
+            "declares a DOCTYPE or entities, which casebook does not draw: export the SVG "
+            "again without them (most editors have a plain SVG option)"
+        )
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        return f"is not well-formed SVG ({exc}): export it again"
+    if root.tag.rsplit("}", 1)[-1] != "svg":
+        return f"is XML but not SVG (its root element is <{root.tag}>): export it as SVG"
     return None
 
 

@@ -1,5 +1,13 @@
-"""Print PDFs for the print shop: crop and registration marks outside the bleed, and a file
-that is the same bytes at every build.
+"""The press: what the print profile does to images and PDFs for the print shop.
+
+Images: WeasyPrint writes every RGB raster as /DeviceRGB and drops its ICC profile, so for a
+print build every raster image is converted to CMYK with LittleCMS (Pillow's ImageCms), from
+its own ICC profile (sRGB if it has none) to the output intent's, before layout; an SVG image
+is rasterised at 300 ppi across the full width of an A4 or Letter page (WeasyPrint would draw
+its colours in RGB), then converted the same way.
+
+PDFs: crop and registration marks outside the bleed, and a file that is the same bytes at
+every build.
 
 WeasyPrint's own `marks` are drawn inside a MediaBox that equals the BleedBox, in RGB. Instead,
 after WeasyPrint writes a PDF/X file (bleed, no marks), each page's MediaBox grows by a slug
@@ -15,6 +23,7 @@ import hashlib
 import io
 import re
 import uuid
+from pathlib import Path
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -113,3 +122,75 @@ def _fix_document_id(document: pikepdf.Pdf) -> None:
     digest = digest.digest()
     stable = f"xmp.did:{uuid.UUID(bytes=digest[:16], version=4)}".encode()
     document.Root.Metadata.write(_DOCUMENT_ID.sub(stable, xmp))
+
+
+SVG_RASTER_WIDTH = 2600  # pixels: 300 ppi across 220 mm, a page's width with its bleed
+JPEG_QUALITY = 95
+
+
+def cmyk_image(data: bytes, svg: bool, profile: Path) -> bytes:
+    """An image's bytes → a CMYK JPEG in the colour space of the ICC `profile` (relative
+    colorimetric, black point compensation); transparency is flattened onto white paper."""
+    from PIL import Image, ImageCms
+
+    image = _rasterise_svg(data) if svg else Image.open(io.BytesIO(data))
+    image.load()
+    if image.mode == "CMYK":
+        converted = image
+    else:
+        embedded = image.info.get("icc_profile")
+        source = (
+            ImageCms.ImageCmsProfile(io.BytesIO(embedded))
+            if embedded
+            else ImageCms.createProfile("sRGB")
+        )
+        if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
+            flat = Image.new("RGB", image.size, (255, 255, 255))
+            flat.paste(image.convert("RGBA"), mask=image.convert("RGBA"))
+            image = flat
+        converted = ImageCms.profileToProfile(
+            image.convert("RGB"),
+            source,
+            ImageCms.ImageCmsProfile(str(profile)),
+            renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC,
+            outputMode="CMYK",
+            flags=ImageCms.Flags.BLACKPOINTCOMPENSATION,
+        )
+    out = io.BytesIO()
+    dpi = image.info.get("dpi")
+    converted.save(out, "JPEG", quality=JPEG_QUALITY, **({"dpi": dpi} if dpi else {}))
+    return out.getvalue()
+
+
+def _rasterise_svg(data: bytes):
+    """An SVG drawn by WeasyPrint on a page of its own size, rendered by PDFium."""
+    import base64
+
+    import pypdfium2
+    from weasyprint import HTML
+
+    uri = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
+    probe = HTML(string=f'<img src="{uri}" style="width:1000px">').render()
+    box = _first_replaced(probe.pages[0]._page_box)
+    width, height = 1000, box.height * 1000 / box.width
+    page = (
+        f"<style>@page {{ size: {width}px {height}px; margin: 0 }} body {{ margin: 0 }}"
+        f" img {{ display: block; width: {width}px; height: {height}px }}</style>"
+        f'<img src="{uri}">'
+    )
+    pdf = pypdfium2.PdfDocument(HTML(string=page).write_pdf())
+    try:
+        first = pdf[0]
+        return first.render(scale=SVG_RASTER_WIDTH / first.get_width()).to_pil().convert("RGB")
+    finally:
+        pdf.close()
+
+
+def _first_replaced(box):
+    if hasattr(box, "replacement"):
+        return box
+    for child in getattr(box, "children", None) or ():
+        found = _first_replaced(child)
+        if found is not None:
+            return found
+    return None
