@@ -129,8 +129,9 @@ def every_profile(shipped, tmp_path_factory: pytest.TempPathFactory) -> Path:
 # ---- No unexpected warnings (in the spirit of WeasyPrint's `assert_no_logs`) ----
 
 EXPECT_WARNINGS = (
-    "expect_warnings(*patterns): the test logs warnings or emits Python warnings, each matched "
-    "by one of these regular expressions, and every pattern matches at least one of them"
+    "expect_warnings(*patterns, optional=False): the test logs warnings or emits Python "
+    "warnings, each matched by one of these regular expressions, and (unless optional) every "
+    "pattern matches at least one of them"
 )
 # Loggers whose configuration a test may change (`cli.main` replaces casebook's handlers and
 # stops it propagating; casebook quietens WeasyPrint's while it lays out): restored after every
@@ -207,17 +208,22 @@ def capture_warnings() -> Iterator[Captured]:
         captured.close()
 
 
-def unexpected_warnings(found: list[str], patterns: tuple[str, ...] = ()) -> str:
-    """What is wrong with the captured lines: one matching no pattern, a pattern matching none."""
+def unexpected_warnings(
+    found: list[str], patterns: tuple[str, ...] = (), every: bool = True
+) -> str:
+    """What is wrong with the captured lines: one matching no pattern, and (with `every`) a
+    pattern matching none."""
     unexpected = [f for f in found if not any(re.search(p, f) for p in patterns)]
-    unmatched = [p for p in patterns if not any(re.search(p, f) for f in found)]
+    unmatched = [p for p in patterns if every and not any(re.search(p, f) for f in found)]
     problems = [f"unexpected warning: {f}" for f in unexpected]
     problems += [f"expected warning not seen: {p!r} (seen: {found})" for p in unmatched]
     return "\n".join(problems)
 
 
-def fail_on_unexpected_warnings(found: list[str], patterns: tuple[str, ...] = ()) -> None:
-    problems = unexpected_warnings(found, patterns)
+def fail_on_unexpected_warnings(
+    found: list[str], patterns: tuple[str, ...] = (), every: bool = True
+) -> None:
+    problems = unexpected_warnings(found, patterns, every)
     if problems:
         pytest.fail(problems, pytrace=False)
 
@@ -231,6 +237,7 @@ def warnings_logged(request: pytest.FixtureRequest) -> Iterator[Captured]:
     """
     marker = request.node.get_closest_marker("expect_warnings")
     patterns = tuple(marker.args) if marker else ()
+    every = not (marker and marker.kwargs.get("optional"))
     with capture_warnings() as captured:
         yield captured
-    fail_on_unexpected_warnings(captured.found, patterns)
+    fail_on_unexpected_warnings(captured.found, patterns, every)

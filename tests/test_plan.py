@@ -302,7 +302,7 @@ def test_state_is_saved_and_read_back(tmp_path):
     data = b"%PDF-1.7 book"
     written(out, made, data)
     state = State(out)
-    state.record(made, data, 12)
+    state.record(made, data, 12, ("layouts/print.css:3:1: a warning",))
     state.save()
     assert not list((out / STATE).parent.glob("*.part"))
     again = State(out)
@@ -312,6 +312,7 @@ def test_state_is_saved_and_read_back(tmp_path):
             "sha256": hashlib.sha256(data).hexdigest(),
             "bytes": len(data),
             "pages": 12,
+            "warnings": ["layouts/print.css:3:1: a warning"],
         }
     }
     assert again.up_to_date(made)

@@ -98,7 +98,9 @@ def assemble_book(
 
     # 4. Join the parts; the front matter's metadata is the book's.
     book = front.copy([*front_pages, *body, *index.pages])
-    pdf = paginator.write(book, finisher=page_labels(len(front_pages)), variant=variant)
+    pdf = paginator.write(
+        book, finisher=page_labels(len(front_pages)), variant=variant, what="the book"
+    )
     html = None
     if standalone_html:
         html = renderer.render(

@@ -98,7 +98,7 @@ class Maker:
 
         what = f"{case.folder.name}/{case.language}.yaml"
         document = self.paginator.lay_out(render(False), what, cmyk)
-        pdf = self.paginator.write(document, variant=profile.variant)
+        pdf = self.paginator.write(document, variant=profile.variant, what=what)
         html = render(True).html if self.html else None
         return self._made(target, pdf, len(document.pages), html, started)
 

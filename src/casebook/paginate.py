@@ -173,14 +173,16 @@ class Paginator:
                 ) from None
         return self._converted[key]
 
-    def write(self, document: Document, finisher=None, variant: str | None = None) -> bytes:
+    def write(
+        self, document: Document, finisher=None, variant: str | None = None, what: str = "PDF"
+    ) -> bytes:
         """PDF bytes, in a PDF variant (pdf/ua-1, pdf/a-3a, pdf/x-4) if given; reproducible."""
         metadata = document.metadata
         if variant and variant.startswith("pdf/x") and not metadata.modified:
             metadata.modified = metadata.created  # else PDF/X writes the current time
         with weasyprint_messages() as records:
             pdf = document.write_pdf(finisher=finisher, pdf_variant=variant)
-        self.noted += [_located("writing the PDF", r) for r in records]
+        self.noted += [_located(what, r) for r in records]
         if variant and variant.startswith("pdf/x"):
             from .press import add_marks
 

@@ -312,8 +312,10 @@ def _image_problem(path: Path) -> str | None:
         )
     if path.suffix.lower() == ".svg":
         return _svg_problem(path)
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageFile, UnidentifiedImageError
 
+    truncated_ok = ImageFile.LOAD_TRUNCATED_IMAGES  # WeasyPrint sets it when imported
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -344,6 +346,8 @@ def _image_problem(path: Path) -> str | None:
             f"cannot be decoded ({exc}): the file is truncated or corrupt; export it again "
             "as PNG or JPEG"
         )
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = truncated_ok
     return None
 
 
