@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pydyf
+from weasyprint import Document
 
 from .model import REGIONS, Case, Edition
 from .paginate import Paginator
@@ -37,8 +38,7 @@ Index = tuple[tuple[str, tuple[tuple[str | None, tuple[Entry, ...]], ...]], ...]
 
 @dataclass(frozen=True)
 class Book:
-    pdf: bytes
-    pages: int
+    document: Document  # the joined pages
     front_pages: int
     entries: tuple[Entry, ...]
     html: str | None = None  # the whole book as one standalone HTML document, on request
@@ -53,10 +53,10 @@ def assemble_book(
     standalone_html: bool = False,
     parts: dict | None = None,
     stylesheets: tuple[str, ...] = BOOK_STYLESHEETS,
-    variant: str | None = None,
     cmyk: Path | None = None,
 ) -> Book:
-    """Lay out and join the whole book of one edition (`publication.language`).
+    """Lay out and join the whole book of one edition (`publication.language`), unwritten
+    (write it with `page_labels(book.front_pages)` as the finisher).
 
     `parts`, kept by a long-lived process (`casebook watch`), holds the laid-out case parts of
     the previous build: a part whose HTML and case folder did not change is not laid out again.
@@ -98,9 +98,6 @@ def assemble_book(
 
     # 4. Join the parts; the front matter's metadata is the book's.
     book = front.copy([*front_pages, *body, *index.pages])
-    pdf = paginator.write(
-        book, finisher=page_labels(len(front_pages)), variant=variant, what="the book"
-    )
     html = None
     if standalone_html:
         html = renderer.render(
@@ -115,8 +112,7 @@ def assemble_book(
             **common,
         ).html
     return Book(
-        pdf=pdf,
-        pages=len(book.pages),
+        document=book,
         front_pages=len(front_pages),
         entries=tuple(entries),
         html=html,

@@ -13,11 +13,13 @@ import ctypes
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from .book import assemble_book
+from weasyprint import Document
+
+from .book import assemble_book, page_labels
 from .errors import ProjectError
 from .model import Casebook
 from .paginate import Paginator
@@ -35,6 +37,16 @@ class Made:
     html: str | None
     seconds: float
     warnings: tuple[str, ...] = ()  # WeasyPrint's, about the layouts this output uses
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    """A target's pages before they are written, and how to write them."""
+
+    document: Document
+    finisher: Callable | None  # WeasyPrint's write_pdf finisher (the book's page labels)
+    html: str | None
+    what: str  # for messages: the case file, or "the book"
 
 
 class Maker:
@@ -60,8 +72,18 @@ class Maker:
         self.paginator = Paginator(project.layouts, project.fonts, renderer.font_css, aliases)
 
     def make(self, casebook: Casebook, target: Target) -> Made:
+        """The output of `target`: laid out, written as PDF, with its warnings."""
         started = time.perf_counter()
         self.paginator.noted = []
+        laid = self.lay_out(casebook, target)
+        variant = PROFILES[target.profile].variant
+        pdf = self.paginator.write(laid.document, laid.finisher, variant, laid.what)
+        warnings = tuple(dict.fromkeys(self.paginator.noted))
+        pages = len(laid.document.pages)
+        return Made(target, pdf, pages, laid.html, time.perf_counter() - started, warnings)
+
+    def lay_out(self, casebook: Casebook, target: Target) -> LaidOut:
+        """The pages of `target`, laid out and not yet written."""
         edition = casebook.edition(target.language)
         profile = PROFILES[target.profile]
         size = ("letter.css",) if edition.page_size == "letter" else ()
@@ -76,12 +98,11 @@ class Maker:
                 standalone_html=self.html,
                 parts=self.parts.get(cache, {}) if self.keep_parts else None,
                 stylesheets=(*BOOK_STYLESHEETS, *size, *profile.stylesheets),
-                variant=profile.variant,
                 cmyk=cmyk,
             )
             if self.keep_parts:
                 self.parts[cache] = book.parts
-            return self._made(target, book.pdf, book.pages, book.html, started)
+            return LaidOut(book.document, page_labels(book.front_pages), book.html, "the book")
         case = edition.case(target.case)
         context = {"case": case, "publication": edition, "source_date": self.source_date}
         stylesheets = (*CASE_STYLESHEETS, *size, *profile.stylesheets)
@@ -98,13 +119,7 @@ class Maker:
 
         what = f"{case.folder.name}/{case.language}.yaml"
         document = self.paginator.lay_out(render(False), what, cmyk)
-        pdf = self.paginator.write(document, variant=profile.variant, what=what)
-        html = render(True).html if self.html else None
-        return self._made(target, pdf, len(document.pages), html, started)
-
-    def _made(self, target: Target, pdf: bytes, pages: int, html, started: float) -> Made:
-        warnings = tuple(dict.fromkeys(self.paginator.noted))
-        return Made(target, pdf, pages, html, time.perf_counter() - started, warnings)
+        return LaidOut(document, None, render(True).html if self.html else None, what)
 
 
 def make_all(

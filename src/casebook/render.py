@@ -105,7 +105,7 @@ class Renderer:
             env.filters["inline"] = lambda s: Markup(render_inline(s))
             env.filters["plaintext"] = lambda s: Markup(render_inline(s)).striptags()
             env.filters["month"] = format_month
-            env.filters["names"] = lambda names, locale: format_list(list(names), locale=locale)
+            env.filters["names"] = names
             env.filters["country"] = country_name
             env.filters["css_string"] = css_string
             env.globals["layouts_url"] = self.layouts.as_uri()
@@ -174,6 +174,21 @@ def catalogue(layouts: Path, lang: str, source_language: str) -> gettext.NullTra
     write_mo(compiled, messages)
     compiled.seek(0)
     return Translations(compiled)
+
+
+NAME_ON_ONE_LINE = 32  # characters: a name up to this long fits on one line wherever it shows
+
+
+def names(people: tuple[str, ...], locale: str) -> Markup:
+    """'Sarah Pugh and Deborah Doane' by the locale's rules, each name that fits on one line in
+    a `<span class="name">` that the layouts keep from breaking."""
+    marked = [
+        Markup('<span class="name">{}</span>').format(p)
+        if len(p) <= NAME_ON_ONE_LINE
+        else Markup.escape(p)
+        for p in people
+    ]
+    return Markup(format_list([str(m) for m in marked], locale=locale))
 
 
 def css_string(value: str) -> Markup:
