@@ -15,10 +15,17 @@ from casebook.markup import render_markdown
 MM = 72 / 25.4
 
 
+# Page furniture between the two halves of a word hyphenated at a page's last line, in the
+# order a reader extracts it: the folio, then the next page's running head and labels (lines
+# without a lower-case letter).
+FURNITURE = r"(?:(?:Page|Página) \d+ (?:of|de) \d+\n|\d+\n|[^\na-z]{1,80}\n)*"
+
+
 def normalise(text: str) -> str:
-    """Undo line-end hyphenation and fold whitespace, as a reader's copy-paste would."""
+    """Undo line-end hyphenation (also across a page turn) and fold whitespace, as a reader's
+    copy-paste would."""
     text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
-    text = re.sub(r"(\w)[-\u2010\u2011]\s*\n\s*(\w)", r"\1\2", text)
+    text = re.sub(rf"(\w)[-\u2010\u2011][ \t]*\n{FURNITURE}\s*(\w)", r"\1\2", text)
     return re.sub(r"\s+", " ", text).strip()
 
 

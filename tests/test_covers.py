@@ -95,7 +95,9 @@ def _images(path) -> dict[str, str]:
 @pytest.mark.expect_warnings(
     r"^WARNING casebook: warning: png-case/en\.yaml: cover\.png prints at 138 ppi \(900 pixels "
     r"across 166 mm\); print needs 300 ppi: supply it at least 1961 pixels wide$",
-    r"^WARNING casebook: warning: png-case/en\.yaml \(book\): cover\.png prints at 138 ppi",
+    # In the book the cover spans the 128 mm text block: 900 pixels there are 179 ppi.
+    r"^WARNING casebook: warning: png-case/en\.yaml \(book\): cover\.png prints at 179 ppi "
+    r"\(900 pixels across 128 mm\)",
 )
 def test_print_converts_raster_and_svg_covers_to_cmyk_and_names_coarse_ones(scratch):
     with_cover(scratch, "png-case", "cover.png", picture())  # 900 px across 166 mm: 138 ppi
