@@ -113,15 +113,21 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[casebook.BuildRes
     return result, out
 
 
+PRINT_CASES = ("bond-uk", "unidosc-mexico")
+
+
 @pytest.fixture(scope="session")
 def every_profile(shipped, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every PDF of the shipped content in every profile: a copy of the session's screen build
-    to which a build adds the archive PDFs, the print books and every case's print PDF."""
+    to which a build adds the archive PDFs, the print books (which hold every case) and the
+    print PDFs of two cases (made only on request: one in English only, one translated)."""
     out = tmp_path_factory.mktemp("profiles") / "build"
     shutil.copytree(shipped[1], out)
-    everything = Selection(cases=tuple(c.slug for c in casebook.check(CONTENT).cases), books=True)
     with capture_warnings() as captured:
-        casebook.build(CONTENT, out, profile="all", selection=everything)
+        casebook.build(CONTENT, out, profile="archive")
+        casebook.build(
+            CONTENT, out, profile="print", selection=Selection(cases=PRINT_CASES, books=True)
+        )
     fail_on_unexpected_warnings(captured.found)
     return out
 

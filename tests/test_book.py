@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import pdfplumber
+import pymupdf
 import pytest
 from pypdf import PdfReader
 
@@ -32,15 +32,28 @@ class Page:
 
 
 def read_pages(path: Path) -> list[Page]:
+    """Each page as MuPDF reads it: label, running head, folio, title, and whether blank."""
     labels = PdfReader(path).page_labels
     pages = []
-    with pdfplumber.open(path) as pdf:
-        for index, page in enumerate(pdf.pages):
-            head = page.crop((0, 0, page.width, 22 * MM)).extract_text() or ""
-            foot = page.crop((0, page.height - 24 * MM, page.width, page.height)).extract_text()
-            title = "".join(c["text"] for c in page.chars if c["size"] > TITLE_SIZE).strip()
-            blank = not any(page.objects.values()) and not page.annots
-            pages.append(Page(labels[index], head.strip(), (foot or "").strip(), title, blank))
+    with pymupdf.open(path) as pdf:
+        for index, page in enumerate(pdf):
+            width, height = page.rect.width, page.rect.height
+            head = page.get_text(clip=pymupdf.Rect(0, 0, width, 22 * MM))
+            foot = page.get_text(clip=pymupdf.Rect(0, height - 24 * MM, width, height))
+            spans = [
+                span
+                for block in page.get_text("dict")["blocks"]
+                for line in block.get("lines", ())
+                for span in line["spans"]
+            ]
+            title = "".join(s["text"] for s in spans if s["size"] > TITLE_SIZE).strip()
+            blank = not (
+                page.get_text().strip()
+                or page.get_drawings()
+                or page.get_images()
+                or page.get_links()
+            )
+            pages.append(Page(labels[index], " ".join(head.split()), foot.strip(), title, blank))
     return pages
 
 
