@@ -93,8 +93,10 @@ class Scratch:
     def case(self, slug: str, text: str = CASE, language: str = "en") -> Path:
         return self.write(f"cases/{slug}/{language}.yaml", text)
 
-    def build(self) -> casebook.BuildResult:
-        return casebook.build(self.content, self.out)
+    def build(self, jobs: int = 1) -> casebook.BuildResult:
+        """Built in this process unless asked: starting workers costs more than a scratch
+        project's few pages."""
+        return casebook.build(self.content, self.out, jobs=jobs)
 
 
 @pytest.fixture

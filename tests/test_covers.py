@@ -103,7 +103,7 @@ def test_print_converts_raster_and_svg_covers_to_cmyk_and_names_coarse_ones(scra
     with_cover(scratch, "png-case", "cover.png", picture())  # 900 px across 166 mm: 138 ppi
     with_cover(scratch, "svg-case", "cover.svg", SVG.encode())
     every = Selection(cases=("png-case", "svg-case"), books=True)
-    result = casebook.build(scratch.content, scratch.out, profile="all", selection=every)
+    result = casebook.build(scratch.content, scratch.out, profile="all", selection=every, jobs=1)
     assert len(result.warnings) == 2  # each place the coarse cover prints: its PDF, the book
     for slug in ("png-case", "svg-case"):
         assert set(_images(scratch.out / "print" / "en" / f"{slug}.pdf").values()) == {

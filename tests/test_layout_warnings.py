@@ -37,7 +37,7 @@ def test_a_stylesheet_mistake_is_a_warning_at_every_build(own_layouts, warnings_
     scratch, line = own_layouts
     said = f"layouts/print.css:{line}:6: `colr: red` ignored: unknown property"
     for _ in range(2):  # the second build makes nothing, and says it again
-        assert casebook.build(scratch.content, scratch.out).warnings == [said]
+        assert casebook.build(scratch.content, scratch.out, jobs=1).warnings == [said]
     assert warnings_logged.read() == [f"WARNING casebook: warning: {said}"] * 2
 
 

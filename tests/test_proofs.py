@@ -12,7 +12,7 @@ import pytest
 import casebook
 from casebook.build import read_project
 from casebook.make import Maker
-from casebook.plan import Selection, make_plan
+from casebook.plan import make_plan
 from casebook.profiles import SCREEN
 from casebook.render import NAME_ON_ONE_LINE, Renderer
 
@@ -97,7 +97,7 @@ def generated(tmp_path_factory):
     (root / "content" / "cases" / "short-sections").mkdir()
     (root / "content" / "cases" / "short-sections" / "en.yaml").write_text(_short_sections())
     out = root / "build"
-    casebook.build(root / "content", out, selection=Selection())
+    casebook.build(root / "content", out, jobs=1)
     return root / "content", out, laid_out(root / "content", out)
 
 
