@@ -192,3 +192,23 @@ def test_profile_setting_and_unknown_profile(scratch):
     with pytest.raises(casebook.ContentError) as info:
         casebook.check(scratch.content)
     assert "profile: 'poster' is not one of: screen, archive, print, all" in str(info.value)
+
+
+def test_profile_all_gives_the_screen_and_archive_pdfs_of_each_profile_alone(scratch, tmp_path):
+    """One process making every profile (as a worker does) keeps each profile's colour intent
+    to its own PDFs: no CMYK profile outside print/, byte-identical screen and archive PDFs."""
+    scratch.case("the-case")
+    for profile in ("all", "screen", "archive"):
+        casebook.build(scratch.content, tmp_path / profile, profile=profile, jobs=1)
+    alone = [
+        (profile, path.relative_to(tmp_path / profile))
+        for profile in ("screen", "archive")
+        for path in (tmp_path / profile).rglob("*.pdf")
+    ]
+    assert len(alone) == 4  # the case and the book, in each profile
+    for profile, name in alone:
+        assert (tmp_path / "all" / name).read_bytes() == (tmp_path / profile / name).read_bytes()
+    for path in (tmp_path / "all").rglob("*.pdf"):
+        intents = PdfReader(path).trailer["/Root"].get("/OutputIntents", [])
+        components = [i.get_object()["/DestOutputProfile"].get_object()["/N"] for i in intents]
+        assert (4 in components) == (path.relative_to(tmp_path / "all").parts[0] == "print"), path

@@ -61,24 +61,10 @@ def load_yaml(path: Path, display: str) -> Loaded | Problem:
         node = loader.get_single_node()
         if node is None:
             return Loaded(path, display, None)
-        aliased = _find_alias(node)
-        if aliased is not None:
-            return Problem(
-                display,
-                aliased.start_mark.line + 1,
-                "yaml",
-                "anchors and aliases (&name, *name) are not allowed in content files: "
-                "write the value out",
-            )
-        twice = _find_duplicate_key(node)
-        if twice is not None:
-            return Problem(
-                display,
-                twice.start_mark.line + 1,
-                "yaml",
-                f"the key {twice.value!r} is given twice in one mapping: keep one of them "
-                "(YAML would silently keep the last)",
-            )
+        refused = _refused(node)
+        if refused is not None:
+            where, message = refused
+            return Problem(display, where.start_mark.line + 1, "yaml", message)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -105,36 +91,30 @@ def load_yaml(path: Path, display: str) -> Loaded | Problem:
     return Loaded(path, display, data, lines)
 
 
-def _find_alias(root: yaml.Node) -> yaml.Node | None:
-    """The first node reached twice: in a composed YAML graph that is what an alias makes."""
+def _refused(root: yaml.Node) -> tuple[yaml.Node, str] | None:
+    """The first node that content files may not have, and why: a node reached twice (what an
+    alias makes in a composed YAML graph), or a key given twice in one mapping."""
     seen: set[int] = set()
     stack = [root]
     while stack:
         node = stack.pop()
         if id(node) in seen:
-            return node
+            return node, (
+                "anchors and aliases (&name, *name) are not allowed in content files: "
+                "write the value out"
+            )
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.extend((key, value))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return None
-
-
-def _find_duplicate_key(root: yaml.Node) -> yaml.ScalarNode | None:
-    """The second occurrence of a key in any mapping of the document."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, yaml.MappingNode):
-            seen = set()
+            keys: set[str] = set()
             for key, value in node.value:
                 if isinstance(key, yaml.ScalarNode):
-                    if key.value in seen:
-                        return key
-                    seen.add(key.value)
-                stack.append(value)
+                    if key.value in keys:
+                        return key, (
+                            f"the key {key.value!r} is given twice in one mapping: keep one "
+                            "of them (YAML would silently keep the last)"
+                        )
+                    keys.add(key.value)
+                stack.extend((key, value))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     return None
