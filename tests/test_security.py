@@ -521,3 +521,19 @@ def test_generated_yaml_text_never_crashes_check(tmp_path_factory, text):
         casebook.check(scratch.content)
     except casebook.ContentError as error:
         assert all(str(p).startswith("content/") for p in error.problems)
+
+
+def test_builds_leave_no_temporary_folder_even_when_killed(shipped_copy, tmp_path):
+    """WeasyPrint's font folders (made with mkdtemp, removed only when garbage-collected, which
+    a pool worker never is) go in the build's own `.casebook/tmp`, removed after the workers,
+    or by the next build when this one was killed; never in TMPDIR."""
+    out = tmp_path / "build"
+    private = tmp_path / "tmp"  # run_build's TMPDIR
+    assert run_build(shipped_copy, out, "--lang", "en").wait() == 0
+    assert not list(private.iterdir()) and not (out / ".casebook" / "tmp").exists()
+    workers = out / ".casebook" / "tmp"
+    killed = run_build(shipped_copy, out, epoch=EPOCH)  # everything to make again
+    kill_when(killed, lambda: any(workers.glob("worker-*/weasyprint-*")))
+    assert not list(private.iterdir())  # the killed workers' fonts are in the build's folder
+    assert run_build(shipped_copy, out, "--lang", "es", epoch=EPOCH).wait() == 0
+    assert not workers.exists() and not list(private.iterdir())

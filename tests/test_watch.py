@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 import time
 import urllib.request
@@ -41,7 +42,10 @@ def wait_for(predicate, seconds: float = 60) -> None:
 @pytest.mark.expect_warnings(  # the third edit makes the content invalid
     r"^ERROR casebook: content/cases/watched/en\.yaml:5: region: 'mars' is not one of"
 )
-def test_watch_serves_previews_and_rebuilds_after_an_edit(scratch):
+def test_watch_serves_previews_and_rebuilds_after_an_edit(scratch, tmp_path, monkeypatch):
+    private = tmp_path / "tmp"  # where WeasyPrint's font folder goes: empty once watch stops
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     scratch.case("watched")
     port = free_port()
     stop = threading.Event()
@@ -72,3 +76,4 @@ def test_watch_serves_previews_and_rebuilds_after_an_edit(scratch):
         stop.set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+    assert not list(private.iterdir())

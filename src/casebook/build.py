@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from pathlib import Path
 from .errors import CasebookError, LayoutWarnings
 from .load import load_content
 from .model import Casebook
-from .plan import Plan, Selection, State, Target, make_plan
+from .plan import TEMPORARY, Plan, Selection, State, Target, make_plan
 from .profiles import profiles_named
 from .progress import Reporter
 from .project import Project
@@ -166,11 +167,18 @@ class Session:
 
         key = (plan.layouts, source_date, html, casebook.source.language)
         if self._maker is None or key != self._key:
+            self.close()
             renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
             self._maker = Maker(project, source_date, html, renderer, keep_parts=True)
             self._key = key
         self.casebook, self.renderer = casebook, self._maker.renderer
         return self._maker
+
+    def close(self) -> None:
+        """Remove what the session's maker keeps on disk (WeasyPrint's loaded fonts)."""
+        if self._maker is not None:
+            self._maker.close()
+            self._maker = None
 
 
 def _publish(project: Project, state: State, made) -> None:
@@ -188,9 +196,11 @@ def _layout_warnings(state: State, targets: list[Target]) -> list[str]:
 
 
 def _remove_leftovers(out: Path) -> None:
-    """Temporary files of a build that was killed before it could rename them."""
+    """Temporary files of a build that was killed before it could rename or remove them: its
+    `.part` files and its workers' folder (`<out>/.casebook/tmp`)."""
     for part in out.rglob(".*.part"):
         part.unlink(missing_ok=True)
+    shutil.rmtree(out / TEMPORARY, ignore_errors=True)
 
 
 def _output(project: Project, target: Target, pages: int, size: int) -> Output:

@@ -11,11 +11,14 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import shutil
 import signal
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from pathlib import Path
 
 from weasyprint import Document
 
@@ -23,7 +26,7 @@ from .book import assemble_book, page_labels
 from .errors import ProjectError
 from .model import Casebook
 from .paginate import Paginator
-from .plan import Target
+from .plan import TEMPORARY, Target
 from .profiles import PROFILES, cmyk_profile
 from .project import Project
 from .render import BOOK_STYLESHEETS, CASE_STYLESHEETS, Renderer
@@ -70,6 +73,9 @@ class Maker:
         with contextlib.suppress(ProjectError):  # only the print profile needs it
             aliases[project.layouts / "cmyk.icc"] = cmyk_profile()
         self.paginator = Paginator(project.layouts, project.fonts, renderer.font_css, aliases)
+
+    def close(self) -> None:
+        self.paginator.close()
 
     def make(self, casebook: Casebook, target: Target) -> Made:
         """The output of `target`: laid out, written as PDF, with its warnings."""
@@ -138,23 +144,36 @@ def make_all(
     if not todo:
         return
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    if maker is not None or jobs == 1:
-        maker = maker or Maker(project, source_date, html, renderer)
+    if maker is not None:  # a long-lived process's: it closes it
         for target in todo:
             yield maker.make(casebook, target)
         return
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        initializer=_start_worker,
-        initargs=(project, casebook, source_date, html),
-    ) as pool:
-        futures = [pool.submit(_make_in_worker, target) for target in todo]
+    if jobs == 1:
+        maker = Maker(project, source_date, html, renderer)
         try:
-            for future in as_completed(futures):  # each as soon as it is done
-                yield future.result()
+            for target in todo:
+                yield maker.make(casebook, target)
         finally:
-            for future in futures:
-                future.cancel()
+            maker.close()
+        return
+    # Workers keep their temporary files in a folder of the build's own, removed when they are
+    # done (or by the next build, if this one is killed): never another process's files.
+    scratch = project.out / TEMPORARY
+    try:
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            initializer=_start_worker,
+            initargs=(project, casebook, source_date, html, scratch),
+        ) as pool:
+            futures = [pool.submit(_make_in_worker, target) for target in todo]
+            try:
+                for future in as_completed(futures):  # each as soon as it is done
+                    yield future.result()
+            finally:
+                for future in futures:
+                    future.cancel()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 # ---- Worker processes: one Maker each, made by the pool's initializer ----
@@ -172,10 +191,12 @@ def _die_with_parent() -> None:
 
 
 def _start_worker(
-    project: Project, casebook: Casebook, source_date: str | None, html: bool
+    project: Project, casebook: Casebook, source_date: str | None, html: bool, scratch: Path
 ) -> None:
     global _worker
     _die_with_parent()
+    tempfile.tempdir = str(scratch / f"worker-{os.getpid()}")  # WeasyPrint's font folder
+    Path(tempfile.tempdir).mkdir(parents=True, exist_ok=True)
     renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
     _worker = (Maker(project, source_date, html, renderer), casebook)
 

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import mimetypes
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -172,6 +173,13 @@ class Paginator:
                     f"{path.name} cannot be converted to CMYK for print: {exc}"
                 ) from None
         return self._converted[key]
+
+    def close(self) -> None:
+        """Remove the folder where WeasyPrint's font configuration keeps the fonts it loaded
+        (it does so only when garbage-collected, which a worker process never is)."""
+        folder = getattr(self.font_config, "_folder", None)
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def write(
         self, document: Document, finisher=None, variant: str | None = None, what: str = "PDF"

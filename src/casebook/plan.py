@@ -24,6 +24,7 @@ from .project import Project
 from .publish import write_atomic
 
 STATE = Path(".casebook") / "state.json"
+TEMPORARY = Path(".casebook") / "tmp"  # the workers' temporary files, removed after them
 
 
 @dataclass(frozen=True)

@@ -123,3 +123,4 @@ def watch(
     finally:
         server.shutdown()
         server.server_close()
+        preview.session.close()
