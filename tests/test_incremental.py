@@ -85,6 +85,18 @@ def test_layouts_fonts_catalogues_and_settings(project):
     po.write_text(po.read_text() + "\n")
     assert built(build(project)) == {"es/alpha.pdf", "es/casebook.pdf"}
 
+    # The downloads page's and the watch preview's layouts are no PDF's input.
+    for name in ("site.css", "index.html.j2", "preview.html.j2", "download-label.j2"):
+        path = project.root / "layouts" / name
+        path.write_text(path.read_text() + "\n")
+        assert built(build(project)) == set(), name
+    assert (project.out / "site.css").read_text().endswith("\n\n")  # the site took it
+
+    # A template included by the case pages (and so by the book) remakes what uses it.
+    meta = project.root / "layouts" / "meta.j2"
+    meta.write_text(meta.read_text() + "\n")
+    assert built(build(project)) == ALL
+
     font = project.root / "fonts" / "SourceSerif4-Regular.ttf"
     font.write_bytes(font.read_bytes())  # same bytes: nothing to do
     assert built(build(project)) == set()

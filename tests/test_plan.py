@@ -15,6 +15,7 @@ from PIL import Image
 from casebook.build import read_project
 from casebook.plan import STATE, Fingerprints, Selection, State, Target, make_plan
 from casebook.profiles import ARCHIVE, CMYK_PROFILES, PRINT, PROFILES, SCREEN
+from casebook.project import Project
 
 from .conftest import BILINGUAL, CASE
 
@@ -222,7 +223,7 @@ def test_only_print_outputs_use_the_print_shop_stylesheet(project):
 
 def target(kind: str, profile: str, language: str, case: str | None) -> Target:
     path = PROFILES[profile].path(language, case or "casebook")
-    return Target(kind, profile, language, case, path, (), "")
+    return Target(kind, profile, language, case, path, (), (), (), "")
 
 
 @pytest.mark.parametrize(
@@ -308,6 +309,10 @@ def test_state_is_saved_and_read_back(tmp_path):
     again = State(out)
     assert again.records == {
         str(made.path): {
+            "kind": "casebook",
+            "profile": "screen",
+            "language": "en",
+            "case": None,
             "fingerprint": "f",
             "sha256": hashlib.sha256(data).hexdigest(),
             "bytes": len(data),
@@ -339,7 +344,7 @@ def test_prune_deletes_the_outputs_of_removed_cases(project):
         path.unlink()
     (project.content / "cases" / "gamma").rmdir()
     plan = plan_of(project, (SCREEN, ARCHIVE))
-    state.prune({str(t.path) for t in plan.targets}, [SCREEN.folder])
+    state.prune({str(t.path) for t in plan.targets}, [SCREEN.name])
 
     assert "en/gamma.pdf" not in state.records
     assert not (out / "en" / "gamma.pdf").exists()
@@ -353,3 +358,29 @@ def test_prune_deletes_the_outputs_of_removed_cases(project):
         assert (out / made.path).exists()
     state.save()
     assert set(json.loads((out / STATE).read_text())) == set(state.records)
+
+
+def test_a_state_from_an_older_casebook_is_forgotten(tmp_path):
+    """Records that do not say what their output is (kind, profile, language, case) are
+    dropped: their outputs are made again, and the site never guesses from a path."""
+    path = tmp_path / STATE
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"en/casebook.pdf": {"key": "k", "sha256": "s", "bytes": 1}}))
+    assert State(tmp_path).records == {}
+
+
+def test_each_kind_of_output_is_made_from_exactly_its_layouts(project):
+    """A case PDF's inputs are the case templates (with what they include) and the case
+    stylesheets; a book's the book's; neither holds the downloads page or the watch preview."""
+    plan = plan_of(project, (SCREEN,))
+    book = next(t for t in plan.targets if t.kind == "casebook")
+    case = next(t for t in plan.targets if t.kind == "case")
+    layouts = Project.locate(project.content).layouts
+    for made in (book, case):
+        names = {p.name for p in made.inputs if p.is_relative_to(layouts)}
+        assert not names & {"site.css", "index.html.j2", "preview.html.j2", "download-label.j2"}
+        assert {"base.html.j2", "labels.j2", "meta.j2", "fonts.css.j2", "print.css"} <= names
+        assert set(made.templates) | set(made.stylesheets) <= names
+    assert "book.css" in book.stylesheets and "book.css" not in case.stylesheets
+    assert {"book-case.html.j2", "case-body.html.j2"} <= set(book.templates)
+    assert case.templates[0] == "case.html.j2" and "book-front.html.j2" not in case.templates

@@ -14,9 +14,8 @@ from markupsafe import escape
 from casebook.build import read_project
 from casebook.errors import ProjectError
 from casebook.model import YearMonth
+from casebook.plan import BOOK_STYLESHEETS, CASE_STYLESHEETS
 from casebook.render import (
-    BOOK_STYLESHEETS,
-    CASE_STYLESHEETS,
     HtmlDocument,
     Renderer,
     catalogue,

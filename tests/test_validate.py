@@ -157,3 +157,14 @@ def test_missing_content_folder_is_a_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 4
     assert "has no casebook.yaml" in err and "--content DIR" in err
+
+
+@pytest.mark.parametrize("slug", ["casebook", "index"])
+def test_a_case_folder_may_not_take_a_name_the_outputs_use(scratch, slug):
+    """A case named `casebook` would overwrite the book, `index` the downloads page."""
+    scratch.case(slug)
+    scratch.case("other")
+    assert problems(scratch) == [
+        f"content/cases/{slug}/en.yaml:1: file: the folder name {slug!r} is a name casebook's "
+        "own outputs use (casebook, index): rename the case folder"
+    ]

@@ -21,7 +21,8 @@ from weasyprint import Document
 
 from .model import REGIONS, Case, Edition
 from .paginate import Paginator
-from .render import BOOK_STYLESHEETS, HtmlDocument, Renderer
+from .plan import BOOK_STYLESHEETS
+from .render import HtmlDocument, Renderer
 
 
 class Entry(NamedTuple):

@@ -18,7 +18,7 @@ from pathlib import Path
 from .errors import CasebookError, LayoutWarnings
 from .load import load_content
 from .model import Casebook
-from .plan import TEMPORARY, Plan, Selection, State, Target, make_plan
+from .plan import RESERVED_SLUGS, TEMPORARY, Plan, Selection, State, Target, make_plan
 from .profiles import profiles_named
 from .progress import Reporter
 from .project import Project
@@ -57,7 +57,7 @@ def read_project(
     """Find, load and validate a project: `ContentError` with every problem if it is invalid,
     `ProjectError` if a language has no message catalogue."""
     project = Project.locate(content, out)
-    casebook = validate_project(load_content(project.content))
+    casebook = validate_project(load_content(project.content), reserved=RESERVED_SLUGS)
     for language in casebook.languages[1:]:
         catalogue_path(project.layouts, language)
     return project, casebook
@@ -128,7 +128,7 @@ def build(
             reporter.stop()
             state.save()
         # 8. Publish the site: drop outputs of removed cases; thumbnails, pages, manifest.
-        state.prune({str(t.path) for t in plan.targets}, [p.folder for p in profiles])
+        state.prune({str(t.path) for t in plan.targets}, [p.name for p in profiles])
         publish_site(project.out, casebook, state, renderer)
         state.save()
     layout = _layout_warnings(state, targets)

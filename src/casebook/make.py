@@ -26,10 +26,10 @@ from .book import assemble_book, page_labels
 from .errors import ProjectError
 from .model import Casebook
 from .paginate import Paginator
-from .plan import TEMPORARY, Target
+from .plan import BOOK, TEMPORARY, Target
 from .profiles import PROFILES, cmyk_profile
 from .project import Project
-from .render import BOOK_STYLESHEETS, CASE_STYLESHEETS, Renderer
+from .render import Renderer
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,8 @@ class Maker:
     def lay_out(self, casebook: Casebook, target: Target) -> LaidOut:
         """The pages of `target`, laid out and not yet written."""
         edition = casebook.edition(target.language)
-        profile = PROFILES[target.profile]
-        size = ("letter.css",) if edition.page_size == "letter" else ()
-        cmyk = cmyk_profile() if profile.cmyk else None
-        if target.kind == "casebook":
+        cmyk = cmyk_profile() if PROFILES[target.profile].cmyk else None
+        if target.kind == BOOK:
             cache = (target.profile, target.language)
             book = assemble_book(
                 edition,
@@ -103,7 +101,7 @@ class Maker:
                 self.source_date,
                 standalone_html=self.html,
                 parts=self.parts.get(cache, {}) if self.keep_parts else None,
-                stylesheets=(*BOOK_STYLESHEETS, *size, *profile.stylesheets),
+                stylesheets=target.stylesheets,
                 cmyk=cmyk,
             )
             if self.keep_parts:
@@ -111,13 +109,12 @@ class Maker:
             return LaidOut(book.document, page_labels(book.front_pages), book.html, "the book")
         case = edition.case(target.case)
         context = {"case": case, "publication": edition, "source_date": self.source_date}
-        stylesheets = (*CASE_STYLESHEETS, *size, *profile.stylesheets)
 
         def render(standalone: bool):
             return self.renderer.render(
-                "case.html.j2",
+                target.templates[0],
                 case.folder,
-                stylesheets,
+                target.stylesheets,
                 standalone,
                 lang=edition.language,
                 **context,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -24,6 +25,23 @@ from .project import Project
 from .publish import write_atomic
 
 STATE = Path(".casebook") / "state.json"
+BOOK = "casebook"  # the book's file name, <lang>/casebook.pdf
+SITE_PAGE = "index.html"  # the downloads page, index.html and <lang>/index.html
+RESERVED_SLUGS = (BOOK, Path(SITE_PAGE).stem)  # a case folder so named would overwrite them
+# What each kind of output is made from in layouts/: its entry templates (and every template
+# they extend, include or import) and its stylesheets, in order.
+CASE_TEMPLATES = ("case.html.j2",)
+BOOK_TEMPLATES = (
+    "book-front.html.j2",
+    "book-case.html.j2",
+    "book-index.html.j2",
+    "book-blank.html.j2",
+    "book.html.j2",  # the whole book as one document, with --html
+)
+CASE_STYLESHEETS = ("print.css",)  # after the @font-face rules of the fonts present
+BOOK_STYLESHEETS = (*CASE_STYLESHEETS, "book.css")
+PAGE_SIZE_STYLESHEETS = {"A4": (), "letter": ("letter.css",)}
+_REFERENCE = re.compile(r"""{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 TEMPORARY = Path(".casebook") / "tmp"  # the workers' temporary files, removed after them
 
 
@@ -36,7 +54,9 @@ class Target:
     language: str
     case: str | None
     path: Path  # relative to the output folder
-    inputs: tuple[Path, ...]
+    templates: tuple[str, ...]  # in layouts/: the entry templates first, then what they use
+    stylesheets: tuple[str, ...]  # in layouts/, in the order they apply
+    inputs: tuple[Path, ...]  # every file it is made from
     fingerprint: str  # of every input, the versions of casebook and WeasyPrint, the source date
 
 
@@ -59,7 +79,7 @@ class Selection:
     def wants(self, target: Target) -> bool:
         if self.languages and target.language not in self.languages:
             return False
-        if target.kind == "casebook":
+        if target.kind == BOOK:
             return not self.cases or self.books
         if not self.cases:
             return PROFILES[target.profile].cases_by_default
@@ -92,7 +112,9 @@ class Fingerprints:
 def make_plan(
     project: Project, casebook: Casebook, source_date: str | None, profiles: tuple[Profile, ...]
 ) -> Plan:
-    """Every output of every edition in every profile, books first (they take longest)."""
+    """Every output of every edition in every profile, books first (they take longest). Each
+    output's fingerprint covers exactly the files it is made from: its content files, the
+    templates and stylesheets of its kind, its language's catalogue, the fonts."""
     prints = Fingerprints()
     root = _common_root(project)
     layouts = sorted(p for p in project.layouts.rglob("*") if p.is_file() and p.suffix != ".pot")
@@ -102,35 +124,51 @@ def make_plan(
         "weasyprint": version("weasyprint"),
         "source_date": source_date,
     }
+    kinds = {
+        BOOK: (_templates(project.layouts, BOOK_TEMPLATES), BOOK_STYLESHEETS),
+        "case": (_templates(project.layouts, CASE_TEMPLATES), CASE_STYLESHEETS),
+    }
     books, cases = [], []
     for profile, edition in ((p, e) for p in profiles for e in casebook.editions):
-        lang = edition.language
-        own_layouts = tuple(
-            p
-            for p in layouts
-            if _catalogue_language(p) in (None, lang) and _profile_of(p) in (None, profile.name)
+        shared = (
+            *_publication_files(project, edition),
+            *(p for p in layouts if _catalogue_language(p) == edition.language),
+            *((cmyk_profile(),) if profile is PRINT else ()),
+            *fonts,
         )
-        if profile is PRINT:
-            own_layouts = (*own_layouts, cmyk_profile())
-        case_layouts = tuple(p for p in own_layouts if not p.name.startswith("book"))
-        publication = _publication_files(project, edition)
+        sheets = (*PAGE_SIZE_STYLESHEETS[edition.page_size], *profile.stylesheets)
         every_case = tuple(p for case in edition.cases for p in _case_files(case, edition))
-
-        def target(kind, slug, inputs, profile=profile, lang=lang) -> Target:
-            path = profile.path(lang, slug or "casebook")
+        outputs = [(BOOK, None, every_case)] + [
+            ("case", case.slug, _case_files(case, edition)) for case in edition.own_cases
+        ]
+        for kind, slug, content in outputs:
+            templates, stylesheets = kinds[kind]
+            stylesheets = (*stylesheets, *sheets)
+            used = tuple(project.layouts / name for name in (*templates, *stylesheets))
+            inputs = (*content, *used, *shared)
+            path = profile.path(edition.language, slug or BOOK)
             fingerprint = prints.of(inputs, root, {**extra, "out": str(path)})
-            return Target(kind, profile.name, lang, slug, path, inputs, fingerprint)
-
-        books.append(target("casebook", None, (*publication, *every_case, *own_layouts, *fonts)))
-        for case in edition.own_cases:
-            inputs = (*publication, *_case_files(case, edition), *case_layouts, *fonts)
-            cases.append(target("case", case.slug, inputs))
+            made = Target(
+                kind, profile.name, edition.language, slug, path,
+                templates, stylesheets, inputs, fingerprint,
+            )  # fmt: skip
+            (books if kind == BOOK else cases).append(made)
     return Plan((*books, *cases), prints.of((*layouts, *fonts), root, extra))
 
 
-def _profile_of(path: Path) -> str | None:
-    """The profile a layout file belongs to, if only one (print-shop.css: print)."""
-    return "print" if path.name == "print-shop.css" else None
+def _templates(layouts: Path, entries: tuple[str, ...]) -> tuple[str, ...]:
+    """`entries` and every template they extend, include or import, found by reading them (no
+    Jinja2 import: a build with nothing to make stays light)."""
+    found, todo = [], list(entries)
+    while todo:
+        name = todo.pop(0)
+        if name in found:
+            continue
+        found.append(name)
+        path = layouts / name
+        if path.is_file():
+            todo += _REFERENCE.findall(path.read_text(encoding="utf-8"))
+    return tuple(found)
 
 
 def _case_files(case: Case, edition: Edition) -> tuple[Path, ...]:
@@ -158,11 +196,6 @@ def _common_root(project: Project) -> Path:
     return Path(os.path.commonpath([project.content, project.layouts, project.fonts]))
 
 
-def _profile_folder(path: str) -> str:
-    first = path.split("/", 1)[0]
-    return first if first in ("archive", "print") else ""
-
-
 class State:
     """What the last builds wrote: output path → fingerprint, file hash, pages, bytes."""
 
@@ -171,9 +204,16 @@ class State:
         self.out = out
         self._prints = Fingerprints()
         try:
-            self.records: dict[str, dict] = json.loads(self.path.read_text(encoding="utf-8"))
+            records = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            self.records = {}
+            records = {}
+        # Records of an older casebook, which did not say what each output is, are forgotten:
+        # their outputs are made again.
+        self.records: dict[str, dict] = {
+            path: record
+            for path, record in (records.items() if isinstance(records, dict) else ())
+            if isinstance(record, dict) and "kind" in record
+        }
 
     def up_to_date(self, target: Target) -> bool:
         record = self.records.get(str(target.path))
@@ -191,6 +231,10 @@ class State:
         self, target: Target, data: bytes, pages: int, warnings: tuple[str, ...] = ()
     ) -> None:
         self.records[str(target.path)] = {
+            "kind": target.kind,
+            "profile": target.profile,
+            "language": target.language,
+            "case": target.case,
             "fingerprint": target.fingerprint,
             "sha256": hashlib.sha256(data).hexdigest(),
             "bytes": len(data),
@@ -198,10 +242,10 @@ class State:
             "warnings": list(warnings),  # shown again while the output stays up to date
         }
 
-    def prune(self, planned: set[str], folders: list[str]) -> None:
-        """Forget, and delete, outputs of these profiles' folders that are no longer planned
-        (a case folder removed)."""
-        mine = {r for r in self.records if _profile_folder(r) in folders}
+    def prune(self, planned: set[str], profiles: list[str]) -> None:
+        """Forget, and delete, outputs of these profiles that are no longer planned (a case
+        folder removed)."""
+        mine = {path for path, r in self.records.items() if r["profile"] in profiles}
         for path in sorted(mine - planned):
             for suffix in (".pdf", ".html", ".webp"):
                 (self.out / path).with_suffix(suffix).unlink(missing_ok=True)

@@ -26,9 +26,7 @@ from markupsafe import Markup
 from .errors import ProjectError
 from .markup import join_compounds, render_inline, render_markdown
 from .model import Edition, YearMonth
-
-CASE_STYLESHEETS = ("print.css",)  # after the @font-face rules of the fonts present
-BOOK_STYLESHEETS = (*CASE_STYLESHEETS, "book.css")
+from .plan import CASE_STYLESHEETS
 
 
 @dataclass(frozen=True, order=True)

@@ -18,7 +18,8 @@ from babel.units import format_unit
 from markupsafe import Markup
 
 from .model import REGIONS, Casebook, Edition
-from .plan import State
+from .plan import SITE_PAGE, State
+from .profiles import SCREEN
 from .publish import inside, write_atomic
 from .render import Renderer
 
@@ -44,7 +45,7 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
     pdfs = {
         path: record
         for path, record in state.records.items()
-        if (out / path).is_file() and path.split("/", 1)[0] not in ("archive", "print")
+        if record["profile"] == SCREEN.name and (out / path).is_file()
     }
     for path, record in pdfs.items():
         _thumbnail(out, path, record)
@@ -52,8 +53,8 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
     for edition in casebook.editions:
         root = "" if edition.language == casebook.source.language else "../"
         page = _page(edition, casebook, pdfs, renderer, root)
-        target = out / ("index.html" if not root else f"{edition.language}/index.html")
-        _write_if_changed(inside(out, str(target.relative_to(out))), page.encode("utf-8"))
+        target = SITE_PAGE if not root else f"{edition.language}/{SITE_PAGE}"
+        _write_if_changed(inside(out, target), page.encode("utf-8"))
     _write_if_changed(out / "site.css", (renderer.layouts / "site.css").read_bytes())
     for name in SITE_FONTS:
         source = renderer.fonts / name
@@ -84,36 +85,36 @@ def _thumbnail(out: Path, path: str, record: dict) -> None:
 def _manifest(casebook: Casebook, pdfs: dict[str, dict]) -> str:
     outputs = []
     for path, record in sorted(pdfs.items()):
-        language, name = path.split("/", 1)
-        edition = casebook.edition(language)
-        slug = name.removesuffix(".pdf")
-        is_book = slug == "casebook"
+        edition = casebook.edition(record["language"])
+        slug = record["case"]
         outputs.append(
             {
-                "case": None if is_book else slug,
-                "language": language,
-                "kind": "casebook" if is_book else "case",
+                "case": slug,
+                "language": record["language"],
+                "kind": record["kind"],
                 "path": path,
                 "pages": record["pages"],
                 "bytes": record["bytes"],
                 "sha256": record["sha256"],
-                "title": edition.title if is_book else edition.case(slug).full_title,
+                "title": edition.title if slug is None else edition.case(slug).full_title,
             }
         )
     return json.dumps({"outputs": outputs}, ensure_ascii=False, indent=2) + "\n"
 
 
 def _page(edition: Edition, casebook: Casebook, pdfs: dict, renderer: Renderer, root: str) -> str:
-    def download(language: str, name: str, kind: str) -> Download | None:
-        path = f"{language}/{name}.pdf"
-        record = pdfs.get(path)
-        if record is None:
+    published = {(r["language"], r["case"]): (path, r) for path, r in pdfs.items()}
+
+    def download(language: str, slug: str | None) -> Download | None:
+        """The download of a case (or with `slug` None, the book) in `language`, if made."""
+        if (language, slug) not in published:
             return None
+        path, record = published[language, slug]
         size = _size(record["bytes"], language)
         label = (
             renderer.environment(language)
             .get_template("download-label.j2")
-            .render(kind=kind, pages=record["pages"], size=size)
+            .render(kind=record["kind"], pages=record["pages"], size=size)
         )
         return Download(root + path, language, Markup(label.strip()))
 
@@ -122,7 +123,7 @@ def _page(edition: Edition, casebook: Casebook, pdfs: dict, renderer: Renderer, 
     ]
     items = []
     for case in edition.cases:
-        downloads = [d for lang in languages if (d := download(lang, case.slug, "case"))]
+        downloads = [d for lang in languages if (d := download(lang, case.slug))]
         if not downloads:
             continue
         thumb = _thumb(pdfs, downloads[0], root)
@@ -134,14 +135,14 @@ def _page(edition: Edition, casebook: Casebook, pdfs: dict, renderer: Renderer, 
                 **thumb,
             }
         )
-    book_downloads = [d for lang in languages if (d := download(lang, "casebook", "casebook"))]
+    book_downloads = [d for lang in languages if (d := download(lang, None))]
     book = _thumb(pdfs, book_downloads[0], root) if book_downloads else None
     source = casebook.source.language
     nav = [
         {
             "code": e.language,
             "name": Locale.parse(e.language).get_display_name(e.language).capitalize(),
-            "href": root + ("index.html" if e.language == source else f"{e.language}/index.html"),
+            "href": root + (SITE_PAGE if e.language == source else f"{e.language}/{SITE_PAGE}"),
         }
         for e in casebook.editions
     ]

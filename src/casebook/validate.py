@@ -125,8 +125,12 @@ def translation_of_case(source_display: str) -> Mapping:
 PUBLICATION_TRANSLATION = translation_schema(PUBLICATION)
 
 
-def validate_project(raw: RawProject) -> Casebook:
-    """Every edition of a loaded project; `ContentError` listing every problem otherwise."""
+def validate_project(raw: RawProject, reserved: tuple[str, ...] = ()) -> Casebook:
+    """Every edition of a loaded project; `ContentError` listing every problem otherwise.
+
+    `reserved`: names the outputs use (the book, the downloads page), which no case folder may
+    take, or its PDF would overwrite theirs.
+    """
     problems = list(raw.problems)
     pub = Checker(raw.publication, problems)
     loaded = not any(p.path == raw.publication.display for p in raw.problems)
@@ -135,6 +139,13 @@ def validate_project(raw: RawProject) -> Casebook:
     cases: list[tuple[Case, dict]] = []
     translations: dict[str, dict[str, Case]] = {lang: {} for lang in raw.languages}
     for raw_case in raw.cases:
+        if raw_case.slug in reserved:
+            Checker(raw_case.source, problems).report(
+                (),
+                f"the folder name {raw_case.slug!r} is a name casebook's own outputs use "
+                f"({', '.join(reserved)}): rename the case folder",
+            )
+            continue
         checked = _check_case(Checker(raw_case.source, problems), raw_case)
         if checked is None:
             continue

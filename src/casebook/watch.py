@@ -11,6 +11,8 @@ from pathlib import Path
 
 from .build import Session, build, read_project
 from .errors import CasebookError
+from .plan import State
+from .profiles import SCREEN
 from .progress import Reporter
 
 log = logging.getLogger("casebook")
@@ -47,10 +49,16 @@ class Preview:
         if casebook is None or renderer is None:  # no build got as far as the model yet
             return (error or "casebook: no build yet").encode(), "text/plain; charset=utf-8"
         edition = casebook.source
+        records = State(self.out).records  # what the builds wrote, and what each output is
         outputs = []
         for ed in casebook.editions:
-            files = [(f"{ed.language}/casebook.pdf", ed.title)]
-            files += [(f"{ed.language}/{c.slug}.pdf", c.coalition) for c in ed.own_cases]
+            made = {
+                r["case"]: path
+                for path, r in records.items()
+                if r["profile"] == SCREEN.name and r["language"] == ed.language
+            }
+            files = [(made[None], ed.title)] if None in made else []
+            files += [(made[c.slug], c.coalition) for c in ed.own_cases if c.slug in made]
             outputs.append((ed.language, [f for f in files if (self.out / f[0]).is_file()]))
         first = next((f"/{f[0][0]}" for _, f in outputs if f), "about:blank")
         page = renderer.page(
