@@ -195,3 +195,25 @@ def test_html_next_to_every_pdf_renders_on_its_own(project, tmp_path):
     assert fonts
     book = project.out / "es" / "casebook.html"
     assert "Un caso" in book.read_text() and "Coalition Gamma" in book.read_text()
+
+
+def test_a_build_with_nothing_to_do_writes_nothing_and_imports_no_layout_engine(project):
+    """A no-op build (the same content again) rewrites no file, the downloads pages included,
+    and loads neither WeasyPrint nor Jinja2, Babel, rich, PDFium or fontTools."""
+    build(project)
+    written = {p: p.stat().st_mtime_ns for p in project.out.rglob("*") if p.is_file()}
+    code = (
+        "import sys, casebook; casebook.build(sys.argv[1], sys.argv[2]); "
+        "print([m for m in ('weasyprint', 'jinja2', 'babel', 'rich', 'pypdfium2', 'fontTools')"
+        " if m in sys.modules])"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(project.content), str(project.out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.strip() == "[]", run.stdout
+    after = {p: p.stat().st_mtime_ns for p in project.out.rglob("*") if p.is_file()}
+    changed = [p.name for p in after if after[p] != written.get(p)]
+    assert changed == [], changed

@@ -357,7 +357,7 @@ def test_prune_deletes_the_outputs_of_removed_cases(project):
         assert str(made.path) in state.records
         assert (out / made.path).exists()
     state.save()
-    assert set(json.loads((out / STATE).read_text())) == set(state.records)
+    assert set(State(out).records) == set(state.records)
 
 
 def test_a_state_from_an_older_casebook_is_forgotten(tmp_path):
@@ -384,3 +384,26 @@ def test_each_kind_of_output_is_made_from_exactly_its_layouts(project):
     assert "book.css" in book.stylesheets and "book.css" not in case.stylesheets
     assert {"book-case.html.j2", "case-body.html.j2"} <= set(book.templates)
     assert case.templates[0] == "case.html.j2" and "book-front.html.j2" not in case.templates
+
+
+def test_the_site_is_published_again_only_when_what_it_shows_changed(project):
+    """The state keeps the fingerprint of what the downloads pages were made from: the same
+    plan and PDFs give the same one; another PDF or another layout, another."""
+    from casebook.plan import site_fingerprint
+
+    out = project.out
+    state = State(out)
+    plan = plan_of(project)
+    for made in plan.targets:
+        written(out, made, b"%PDF one")
+        state.record(made, b"%PDF one", 1)
+    first = site_fingerprint(plan, state)
+    assert site_fingerprint(plan_of(project), state) == first
+    state.site = first
+    (out / "index.html").write_text("the page")
+    state.save()
+    assert State(out).site_is(first)
+    (out / "index.html").unlink()
+    assert not State(out).site_is(first)  # the page is gone: made again
+    state.record(plan.targets[0], b"%PDF two", 2)
+    assert site_fingerprint(plan, state) != first

@@ -18,13 +18,20 @@ from pathlib import Path
 from .errors import CasebookError, LayoutWarnings
 from .load import load_content
 from .model import Casebook
-from .plan import RESERVED_SLUGS, TEMPORARY, Plan, Selection, State, Target, make_plan
+from .plan import (
+    RESERVED_SLUGS,
+    TEMPORARY,
+    Plan,
+    Selection,
+    State,
+    Target,
+    make_plan,
+    site_fingerprint,
+)
 from .profiles import profiles_named
 from .progress import Reporter
-from .project import Project
+from .project import Project, catalogue_path
 from .publish import build_lock, inside, write_atomic
-from .render import Renderer, catalogue_path
-from .site import publish_site
 from .translations import all_statuses
 from .validate import validate_project
 
@@ -111,11 +118,19 @@ def build(
                 result.up_to_date.append(_output(project, target, record["pages"], record["bytes"]))
         # 5–6. Make each output (render, lay out, assemble books); 7. publish each as it is done.
         maker = session.maker(project, casebook, plan, source_date, html) if session else None
-        renderer = (
-            maker.renderer
-            if maker
-            else Renderer(project.layouts, project.fonts, casebook.source.language)
-        )
+        renderers = []  # made when first needed: a build with nothing to do imports no Jinja2
+
+        def renderer():
+            if not renderers:
+                from .render import Renderer
+
+                renderers.append(
+                    maker.renderer
+                    if maker
+                    else Renderer(project.layouts, project.fonts, casebook.source.language)
+                )
+            return renderers[0]
+
         reporter.start(len(todo))
         try:
             options = {"source_date": source_date, "html": html, "jobs": jobs}
@@ -127,9 +142,15 @@ def build(
         finally:
             reporter.stop()
             state.save()
-        # 8. Publish the site: drop outputs of removed cases; thumbnails, pages, manifest.
+        # 8. Publish the site: drop outputs of removed cases; thumbnails, pages, manifest (again
+        # only when what they show changed).
         state.prune({str(t.path) for t in plan.targets}, [p.name for p in profiles])
-        publish_site(project.out, casebook, state, renderer)
+        site = site_fingerprint(plan, state)
+        if not state.site_is(site):
+            from .site import publish_site
+
+            publish_site(project.out, casebook, state, renderer())
+            state.site = site
         state.save()
     layout = _layout_warnings(state, targets)
     for warning in layout:
@@ -147,7 +168,7 @@ def _make_all(project, casebook, todo, renderer, **options):
         return iter(())
     from .make import make_all
 
-    return make_all(project, casebook, todo, renderer, **options)
+    return make_all(project, casebook, todo, renderer(), **options)
 
 
 class Session:
@@ -156,7 +177,7 @@ class Session:
 
     def __init__(self) -> None:
         self.casebook: Casebook | None = None
-        self.renderer: Renderer | None = None
+        self.renderer = None  # the maker's Renderer
         self._maker = None
         self._key: tuple | None = None
 
@@ -167,6 +188,8 @@ class Session:
 
         key = (plan.layouts, source_date, html, casebook.source.language)
         if self._maker is None or key != self._key:
+            from .render import Renderer
+
             self.close()
             renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
             self._maker = Maker(project, source_date, html, renderer, keep_parts=True)

@@ -20,13 +20,14 @@ from pathlib import Path
 
 from . import __version__
 from .model import Case, Casebook, Edition
-from .profiles import PRINT, PROFILES, Profile, cmyk_profile
+from .profiles import PRINT, PROFILES, SCREEN, Profile, cmyk_profile
 from .project import Project
 from .publish import write_atomic
 
 STATE = Path(".casebook") / "state.json"
 BOOK = "casebook"  # the book's file name, <lang>/casebook.pdf
 SITE_PAGE = "index.html"  # the downloads page, index.html and <lang>/index.html
+SITE_KEY = "site"  # in the state file: the fingerprint of what the site was published from
 RESERVED_SLUGS = (BOOK, Path(SITE_PAGE).stem)  # a case folder so named would overwrite them
 # What each kind of output is made from in layouts/: its entry templates (and every template
 # they extend, include or import) and its stylesheets, in order.
@@ -156,6 +157,18 @@ def make_plan(
     return Plan((*books, *cases), prints.of((*layouts, *fonts), root, extra))
 
 
+def site_fingerprint(plan: Plan, state: State) -> str:
+    """What the downloads pages and the manifest show: every layout and font, every output's
+    inputs (the content), and what the screen PDFs are (bytes, pages, hash)."""
+    shown = {
+        path: [r["sha256"], r["bytes"], r["pages"]]
+        for path, r in state.records.items()
+        if r["profile"] == SCREEN.name
+    }
+    inputs = [plan.layouts, sorted(t.fingerprint for t in plan.targets), shown]
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
 def _templates(layouts: Path, entries: tuple[str, ...]) -> tuple[str, ...]:
     """`entries` and every template they extend, include or import, found by reading them (no
     Jinja2 import: a build with nothing to make stays light)."""
@@ -209,9 +222,11 @@ class State:
             records = {}
         # Records of an older casebook, which did not say what each output is, are forgotten:
         # their outputs are made again.
+        records = records if isinstance(records, dict) else {}
+        self.site: str | None = records.pop(SITE_KEY, None)  # see site_fingerprint
         self.records: dict[str, dict] = {
             path: record
-            for path, record in (records.items() if isinstance(records, dict) else ())
+            for path, record in records.items()
             if isinstance(record, dict) and "kind" in record
         }
 
@@ -251,6 +266,16 @@ class State:
                 (self.out / path).with_suffix(suffix).unlink(missing_ok=True)
             del self.records[path]
 
+    def site_is(self, fingerprint: str) -> bool:
+        """Whether the site was published from exactly this, and is still there."""
+        return self.site == fingerprint and (self.out / SITE_PAGE).is_file()
+
     def save(self) -> None:
-        text = json.dumps(self.records, indent=1, sort_keys=True)
+        """Write the state, unless the file already says the same (a no-op writes nothing)."""
+        text = json.dumps({**self.records, SITE_KEY: self.site}, indent=1, sort_keys=True)
+        try:
+            if self.path.read_text(encoding="utf-8") == text:
+                return
+        except OSError:
+            pass
         write_atomic(self.path, text.encode("utf-8"))

@@ -5,9 +5,6 @@ from __future__ import annotations
 import logging
 import sys
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 log = logging.getLogger("casebook")
 
 
@@ -18,11 +15,20 @@ class Reporter:
         self.verbose = verbose
         self.quiet = quiet
         self.bar = (sys.stderr.isatty() if bar is None else bar) and not quiet
-        self._progress: Progress | None = None
+        self._progress = None  # rich's Progress, while a bar is shown
         self._task = None
 
     def start(self, total: int) -> None:
         if self.bar and total:
+            from rich.console import Console  # only for a bar: a no-op build imports no rich
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
             self._progress = Progress(
                 TextColumn("casebook build"),
                 BarColumn(),

@@ -33,3 +33,14 @@ class Project:
         if not (layouts / "case.html.j2").is_file():
             raise ProjectError(f"{layouts} holds no case.html.j2: the layouts are missing")
         return cls(content, layouts, fonts, Path(out).resolve())
+
+
+def catalogue_path(layouts: Path, lang: str) -> Path:
+    """layouts/locale/<lang>.po; `ProjectError` if it is missing."""
+    path = layouts / "locale" / f"{lang}.po"
+    if not path.is_file():
+        raise ProjectError(
+            f"{path} is missing: every language in casebook.yaml needs a message catalogue "
+            "for the layouts' fixed words (see docs/translations.md)"
+        )
+    return path

@@ -27,6 +27,7 @@ from .errors import ProjectError
 from .markup import join_compounds, render_inline, render_markdown
 from .model import Edition, YearMonth
 from .plan import CASE_STYLESHEETS
+from .project import catalogue_path
 
 
 @dataclass(frozen=True, order=True)
@@ -107,7 +108,7 @@ class Renderer:
             env.filters["country"] = country_name
             env.filters["css_string"] = css_string
             env.globals["layouts_url"] = self.layouts.as_uri()
-            env.globals["font_faces"] = self.font_faces
+            env.globals["font_faces"] = lambda: self.font_faces  # read when a template asks
             self._envs[lang] = env
         return self._envs[lang]
 
@@ -148,17 +149,6 @@ class Renderer:
         return env.get_template(template).render(
             lang=edition.language, publication=edition, **context
         )
-
-
-def catalogue_path(layouts: Path, lang: str) -> Path:
-    """layouts/locale/<lang>.po; `ProjectError` if it is missing."""
-    path = layouts / "locale" / f"{lang}.po"
-    if not path.is_file():
-        raise ProjectError(
-            f"{path} is missing: every language in casebook.yaml needs a message catalogue "
-            "for the layouts' fixed words (see docs/translations.md)"
-        )
-    return path
 
 
 def catalogue(layouts: Path, lang: str, source_language: str) -> gettext.NullTranslations:

@@ -64,11 +64,11 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
 
 def _thumbnail(out: Path, path: str, record: dict) -> None:
     """`<lang>/<name>.webp`: the PDF's first page, made again only when the PDF changed."""
-    import pypdfium2  # PDFium is not thread-safe: thumbnails are made in this process only
-
     target = out / Path(path).with_suffix(".webp")
     if record.get("thumbnail", {}).get("of") == record["sha256"] and target.is_file():
         return
+    import pypdfium2  # PDFium is not thread-safe: thumbnails are made in this process only
+
     document = pypdfium2.PdfDocument(out / path)
     try:
         page = document[0]
