@@ -7,6 +7,7 @@ processes (`jobs`) and published one by one, atomically, as they are done.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -118,18 +119,14 @@ def build(
                 result.up_to_date.append(_output(project, target, record["pages"], record["bytes"]))
         # 5–6. Make each output (render, lay out, assemble books); 7. publish each as it is done.
         maker = session.maker(project, casebook, plan, source_date, html) if session else None
-        renderers = []  # made when first needed: a build with nothing to do imports no Jinja2
 
-        def renderer():
-            if not renderers:
-                from .render import Renderer
+        @functools.cache
+        def renderer():  # made when first needed: a build with nothing to do imports no Jinja2
+            if maker:
+                return maker.renderer
+            from .render import Renderer
 
-                renderers.append(
-                    maker.renderer
-                    if maker
-                    else Renderer(project.layouts, project.fonts, casebook.source.language)
-                )
-            return renderers[0]
+            return Renderer(project.layouts, project.fonts, casebook.source.language)
 
         reporter.start(len(todo))
         try:
@@ -172,8 +169,8 @@ def _make_all(project, casebook, todo, renderer, **options):
 
 
 class Session:
-    """What a long-lived process (`casebook watch`) keeps between builds: the project and model
-    of the last build, and one `Maker` while the layouts and fonts stay the same."""
+    """What a long-lived process (`casebook watch`) keeps between builds: the model and the
+    renderer of the last build, and one `Maker` while the layouts and fonts stay the same."""
 
     def __init__(self) -> None:
         self.casebook: Casebook | None = None
