@@ -68,6 +68,12 @@ sections:
 """
 
 
+def written_pdfs(out: Path) -> list[Path]:
+    """The PDFs a build wrote for its readers, in order (not the books' parts kept in
+    `<out>/.casebook/`)."""
+    return sorted(p for p in out.rglob("*.pdf") if ".casebook" not in p.relative_to(out).parts)
+
+
 def missing_tool(message: str) -> None:
     """A checker or browser the test needs is not installed: in CI a failure, else a skip."""
     if os.environ.get("CI"):

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 import casebook
 from casebook.plan import Selection
 
-from .conftest import BILINGUAL, CASE, ROOT
+from .conftest import BILINGUAL, CASE, ROOT, written_pdfs
 
 # The project's Spanish translation is incomplete on purpose (a title only): every build that
 # runs in this process warns about it.
@@ -169,7 +169,7 @@ def test_builds_in_separate_processes_are_byte_identical(project, tmp_path):
             env={"SOURCE_DATE_EPOCH": "1700000000", "PATH": ""},
         )
         assert run.returncode == 0, run.stderr
-    for path in sorted((tmp_path / "one").rglob("*.pdf")):
+    for path in written_pdfs(tmp_path / "one"):
         twin = tmp_path / "two" / path.relative_to(tmp_path / "one")
         assert path.read_bytes() == twin.read_bytes(), path.name
         assert PdfReader(path).metadata["/ModDate"].startswith("D:20231114221320")

@@ -7,7 +7,7 @@ import pikepdf
 import pypdfium2
 from pikepdf import Name
 
-from .conftest import CONTENT, PRINT_CASES
+from .conftest import CONTENT, PRINT_CASES, written_pdfs
 from .pdfs import MM
 
 # Operators that set a colour without naming a colour space, by the space they imply.
@@ -16,7 +16,7 @@ ALLOWED_SPACES = ("/DeviceCMYK", "/Separation", "/ICCBased")
 
 
 def print_pdfs(out):
-    found = sorted((out / "print").rglob("*.pdf"))
+    found = written_pdfs(out / "print")
     assert {p.stem for p in found} == {"casebook", *PRINT_CASES}
     return found
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 import casebook
 from casebook.plan import Selection
 
-from .conftest import missing_tool
+from .conftest import missing_tool, written_pdfs
 
 MM = 72 / 25.4
 TOOLS = {
@@ -203,12 +203,12 @@ def test_profile_all_gives_the_screen_and_archive_pdfs_of_each_profile_alone(scr
     alone = [
         (profile, path.relative_to(tmp_path / profile))
         for profile in ("screen", "archive")
-        for path in (tmp_path / profile).rglob("*.pdf")
+        for path in written_pdfs(tmp_path / profile)
     ]
     assert len(alone) == 4  # the case and the book, in each profile
     for profile, name in alone:
         assert (tmp_path / "all" / name).read_bytes() == (tmp_path / profile / name).read_bytes()
-    for path in (tmp_path / "all").rglob("*.pdf"):
+    for path in written_pdfs(tmp_path / "all"):
         intents = PdfReader(path).trailer["/Root"].get("/OutputIntents", [])
         components = [i.get_object()["/DestOutputProfile"].get_object()["/N"] for i in intents]
         assert (4 in components) == (path.relative_to(tmp_path / "all").parts[0] == "print"), path

@@ -17,7 +17,7 @@ from casebook.profiles import SCREEN
 from casebook.render import NAME_ON_ONE_LINE, Renderer
 
 from . import proofs
-from .conftest import CONTENT, PUBLICATION
+from .conftest import CONTENT, PUBLICATION, written_pdfs
 from .readers import poppler
 
 LONG_NAME = "Maria Fernanda Espinosa"  # fits on one line wherever a name shows
@@ -150,7 +150,7 @@ def test_names_and_ranges_are_never_broken(shipped, generated):
     assert all(len(name) <= NAME_ON_ONE_LINE for name in people)
     checked = 0
     for out in (shipped[1], generated[1]):
-        for path in sorted(out.rglob("*.pdf")):
+        for path in written_pdfs(out):
             pages = poppler(path)
             text = "\n".join(pages)
             assert not proofs.broken_ranges(text), f"{path.name}: {proofs.broken_ranges(text)}"

@@ -14,7 +14,7 @@ from casebook.markup import render_markdown
 from casebook.model import Case, Edition
 from casebook.render import Renderer
 
-from .conftest import CONTENT, ROOT, missing_tool
+from .conftest import CONTENT, ROOT, missing_tool, written_pdfs
 from .readers import READERS, PdfJs, ReaderMissing, compounds, copied, pages
 
 BOOK = casebook.check(CONTENT)
@@ -50,7 +50,7 @@ def _visible_text(edition: Edition, cases: tuple[Case, ...]) -> str:
 @pytest.mark.parametrize("reader", READERS)
 def test_typed_hyphens_copy_as_hyphen_minus_in_every_reader(every_profile, pdfjs, reader):
     checked = 0  # PDFs with hyphenated words
-    for path in sorted(every_profile.rglob("*.pdf")):
+    for path in written_pdfs(every_profile):
         try:
             raw = "\n".join(pages(reader, path, pdfjs))
         except ReaderMissing as exc:
@@ -70,7 +70,7 @@ def test_typed_hyphens_copy_as_hyphen_minus_in_every_reader(every_profile, pdfjs
 @pytest.mark.parametrize("reader", READERS)
 def test_letter_spaced_labels_read_as_words(shipped, pdfjs, reader):
     _, out = shipped
-    for path in sorted(out.rglob("*.pdf")):
+    for path in written_pdfs(out):
         edition, cases = _edition_and_cases(path)
         labels = RENDERER.environment(edition.language).get_template("labels.j2").module
         words = {str(labels.kind_label(s.kind)).upper() for c in cases for s in c.sections}

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 import casebook
 
-from .conftest import CONTENT, missing_tool
+from .conftest import CONTENT, missing_tool, written_pdfs
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -56,7 +56,7 @@ def served(shipped):
 def test_manifest_agrees_with_the_files_on_disk(shipped):
     _, out = shipped
     manifest = json.loads((out / "manifest.json").read_text())
-    on_disk = sorted(str(p.relative_to(out)) for p in out.rglob("*.pdf"))
+    on_disk = sorted(str(p.relative_to(out)) for p in written_pdfs(out))
     assert sorted(o["path"] for o in manifest["outputs"]) == on_disk
     book = casebook.check(CONTENT)
     for output in manifest["outputs"]:
@@ -109,7 +109,7 @@ def test_thumbnails_are_the_first_pages(shipped):
     _, out = shipped
     from PIL import Image
 
-    pdfs = sorted(out.rglob("*.pdf"))
+    pdfs = written_pdfs(out)
     assert len(pdfs) == 14
     for pdf in pdfs:
         name = pdf.relative_to(out)

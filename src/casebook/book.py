@@ -1,28 +1,30 @@
-"""Stage 6, lay out: the cases as book parts, front matter and index → one book PDF.
+"""Stage 5 for the book: its parts, each rendered to HTML on its own, and where each lands.
 
-Each case is laid out once for the book, numbered on from the part before it
-(`@page :first { counter-reset: page N }`), so that the contents can print real page numbers
-without a second layout pass. Parts with an odd number of pages get a blank page, so every case
-starts on a right-hand page. The parts are joined with `Document.copy()`, which keeps every
-bookmark and the links from the contents into the cases; `/PageLabels` make the viewer show
-the printed numbers (i, ii, iii… then 1, 2, 3…).
+A book is made of parts, each laid out on its own, in any worker, and kept between builds
+(make.py): the front matter (cover, imprint, introduction, contents), one part per case, the
+index of cases, a blank page, and the folio sheets. A case part is the same whatever page it
+lands on: its folios are not in it but on the folio sheets (book-folios.html.j2), laid over the
+book's pages when the parts are joined (join.py). So a case part is laid out again only when
+what it shows changes; the contents and the index, which show the page numbers, when those do.
+
+Every case starts on a right-hand page: a part with an odd number of pages is followed by a
+blank page. The front matter is numbered i, ii, iii… in its own pages (it always starts the
+book), and padded to an even number of pages; the book's pages after it are numbered 1, 2, 3….
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import NamedTuple
 
-import pydyf
-from weasyprint import Document
-
+from .join import FOLIO_CHUNK, PART_LINK
 from .model import REGIONS, Case, Edition
-from .paginate import Paginator
-from .plan import BOOK_STYLESHEETS
 from .render import HtmlDocument, Renderer
+
+FRONT = "front"
+INDEX = "index"
+BLANK = "blank"
+FOLIOS = "folios-"  # + the sheet's number: folios-0 holds pages 1 to FOLIO_CHUNK
+NAMED_PARTS = (FRONT, INDEX, BLANK)  # and a case part is named by its case's slug
 
 
 class Entry(NamedTuple):
@@ -37,105 +39,85 @@ Contents = tuple[tuple[str | None, tuple[Entry, ...]], ...]
 Index = tuple[tuple[str, tuple[tuple[str | None, tuple[Entry, ...]], ...]], ...]
 
 
-@dataclass(frozen=True)
-class Book:
-    document: Document  # the joined pages
-    front_pages: int
-    entries: tuple[Entry, ...]
-    html: str | None = None  # the whole book as one standalone HTML document, on request
-    parts: dict = field(default_factory=dict)  # the laid-out case parts, for the next build
+def number_cases(cases: tuple, pages: list[int]) -> tuple[list[Entry], int]:
+    """Each case's (or slug's) first page from the page counts of the case parts, and the
+    index's first page."""
+    entries, page = [], 1
+    for case, count in zip(cases, pages, strict=True):
+        entries.append(Entry(case, page))
+        page += count + count % 2
+    return entries, page
 
 
-def assemble_book(
-    publication: Edition,
+def folio_sheets(body_pages: int) -> list[str]:
+    """The folio sheets a book of `body_pages` numbered pages needs."""
+    return [f"{FOLIOS}{n}" for n in range(-(-body_pages // FOLIO_CHUNK))]
+
+
+def part_document(
     renderer: Renderer,
-    paginator: Paginator,
+    edition: Edition,
+    stylesheets: tuple[str, ...],
+    part: str,
     source_date: str | None = None,
-    standalone_html: bool = False,
-    parts: dict | None = None,
-    stylesheets: tuple[str, ...] = BOOK_STYLESHEETS,
-    cmyk: Path | None = None,
-) -> Book:
-    """Lay out and join the whole book of one edition (`publication.language`), unwritten
-    (write it with `page_labels(book.front_pages)` as the finisher).
-
-    `parts`, kept by a long-lived process (`casebook watch`), holds the laid-out case parts of
-    the previous build: a part whose HTML and case folder did not change is not laid out again.
-    """
-    common = {"publication": publication, "lang": publication.language, "source_date": source_date}
-    layouts = paginator.layouts
+    entries: list[Entry] | None = None,
+    index_page: int | None = None,
+) -> HtmlDocument:
+    """The HTML of one part of the book of `edition`: a case (by slug), FRONT and INDEX (which
+    need `entries` and `index_page`), BLANK, or a folio sheet."""
+    common = {
+        "publication": edition,
+        "lang": edition.language,
+        "source_date": source_date,
+        "anchor": PART_LINK,
+    }
+    layouts = renderer.layouts
 
     def render(template: str, base=layouts, **context):
         return renderer.render(template, base, stylesheets, **common, **context)
 
-    blank = paginator.lay_out(render("book-blank.html.j2"), "book blank page").pages[0]
-
-    # 1. The cases, each numbered on from the one before, each starting on a right-hand page.
-    body, entries, page, used = [], [], 1, {}
-    for case in publication.cases:
-        html = render("book-case.html.j2", case.folder, case=case, start=page)
-        what = f"{case.folder.name}/{case.language}.yaml (book)"
-        part = _lay_out_part(paginator, html, what, parts, used, cmyk)
-        entries.append(Entry(case, page))
-        body.extend(part.pages)
-        page += len(part.pages)
-        if len(part.pages) % 2:
-            body.append(blank)
-            page += 1
-
-    # 2. The index of cases by region and country, after the last case.
-    index_html = render("book-index.html.j2", index=index_by_region(entries), start=page)
-    index = paginator.lay_out(index_html, "book index")
-
-    # 3. The front matter, now that every case's first page is known; an even number of pages.
-    front_html = render(
-        "book-front.html.j2",
-        groups=contents_groups(entries, publication.contents_by_region),
-        index_page=page,
-        regions=sorted({c.region for c in publication.cases}, key=REGIONS.index),
-    )
-    front = paginator.lay_out(front_html, "book front matter")
-    front_pages = list(front.pages) + ([blank] if len(front.pages) % 2 else [])
-
-    # 4. Join the parts; the front matter's metadata is the book's.
-    book = front.copy([*front_pages, *body, *index.pages])
-    html = None
-    if standalone_html:
-        html = renderer.render(
-            "book.html.j2",
-            layouts,
-            stylesheets,
-            standalone=True,
-            groups=contents_groups(entries, publication.contents_by_region),
-            index_page=page,
-            index=index_by_region(entries),
-            regions=sorted({c.region for c in publication.cases}, key=REGIONS.index),
-            **common,
-        ).html
-    return Book(
-        document=book,
-        front_pages=len(front_pages),
-        entries=tuple(entries),
-        html=html,
-        parts=used,
-    )
+    if part == FRONT:
+        return render("book-front.html.j2", **_front_context(edition, entries, index_page))
+    if part == INDEX:
+        return render("book-index.html.j2", index=index_by_region(entries))
+    if part == BLANK:
+        return render("book-blank.html.j2")
+    if part.startswith(FOLIOS):
+        first = int(part.removeprefix(FOLIOS)) * FOLIO_CHUNK + 1
+        return render("book-folios.html.j2", start=first, count=FOLIO_CHUNK)
+    case = edition.case(part)
+    return render("book-case.html.j2", case.folder, case=case)
 
 
-def _lay_out_part(
-    paginator: Paginator,
-    html: HtmlDocument,
-    what: str,
-    previous: dict | None,
-    used: dict,
-    cmyk: Path | None,
-):
-    """A case part laid out, or the same part from `previous` if its inputs did not change."""
-    if previous is None:
-        return paginator.lay_out(html, what, cmyk)
-    folder = sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in html.base.iterdir())
-    key = hashlib.sha256(repr((html.html, html.stylesheets, folder)).encode()).hexdigest()
-    used[key] = previous[key] if key in previous else paginator.lay_out(html, what, cmyk)
-    return used[key]
+def whole_book_html(
+    renderer: Renderer,
+    edition: Edition,
+    stylesheets: tuple[str, ...],
+    entries: list[Entry],
+    index_page: int,
+    source_date: str | None = None,
+) -> str:
+    """The whole book as one standalone HTML document (`casebook build --html`)."""
+    return renderer.render(
+        "book.html.j2",
+        renderer.layouts,
+        stylesheets,
+        standalone=True,
+        publication=edition,
+        lang=edition.language,
+        source_date=source_date,
+        anchor="#",
+        index=index_by_region(entries),
+        **_front_context(edition, entries, index_page),
+    ).html
+
+
+def _front_context(edition: Edition, entries: list[Entry], index_page: int) -> dict:
+    return {
+        "groups": contents_groups(entries, edition.contents_by_region),
+        "index_page": index_page,
+        "regions": sorted({c.region for c in edition.cases}, key=REGIONS.index),
+    }
 
 
 def contents_groups(entries: list[Entry], by_region: bool) -> Contents:
@@ -163,15 +145,3 @@ def index_by_region(entries: list[Entry]) -> Index:
         )
         index.append((region, places))
     return tuple(index)
-
-
-def page_labels(front_pages: int) -> Callable:
-    """A WeasyPrint finisher writing /PageLabels: roman for the front matter, then 1, 2, 3…"""
-
-    def finish(document, pdf: pydyf.PDF) -> None:
-        numbers = pydyf.Array([0, pydyf.Dictionary({"S": "/r"})])
-        if front_pages:
-            numbers.extend([front_pages, pydyf.Dictionary({"S": "/D"})])
-        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": numbers})
-
-    return finish

@@ -129,9 +129,15 @@ def build(
             return Renderer(project.layouts, project.fonts, casebook.source.language)
 
         reporter.start(len(todo))
+        parts = {(t.profile, t.language, t.case): t for t in plan.parts}
         try:
             options = {"source_date": source_date, "html": html, "jobs": jobs}
-            for made in _make_all(project, casebook, todo, renderer, maker=maker, **options):
+            for made in _make_all(project, casebook, plan, state, todo, renderer, maker, options):
+                if not hasattr(made, "pdf"):  # a book's part, laid out or found kept
+                    part = parts.get((made.book.profile, made.book.language, made.part))
+                    if part is not None:  # a case part (the others are found by their key)
+                        state.record_part(part, made.key, made.pages)
+                    continue
                 _publish(project, state, made)
                 output = _output(project, made.target, made.pages, len(made.pdf))
                 result.outputs.append(output)
@@ -141,7 +147,8 @@ def build(
             state.save()
         # 8. Publish the site: drop outputs of removed cases; thumbnails, pages, manifest (again
         # only when what they show changed).
-        state.prune({str(t.path) for t in plan.targets}, [p.name for p in profiles])
+        state.prune({str(t.path) for t in (*plan.targets, *plan.parts)}, [p.name for p in profiles])
+        state.forget_parts()
         site = site_fingerprint(plan, state)
         if not state.site_is(site):
             from .site import publish_site
@@ -160,12 +167,12 @@ def build(
     return result
 
 
-def _make_all(project, casebook, todo, renderer, **options):
+def _make_all(project, casebook, plan, state, todo, renderer, maker, options):
     if not todo:  # nothing to make: WeasyPrint is not even imported
         return iter(())
-    from .make import make_all
+    from .schedule import make_all
 
-    return make_all(project, casebook, todo, renderer(), **options)
+    return make_all(project, casebook, plan, state, todo, renderer(), maker=maker, **options)
 
 
 class Session:
@@ -189,7 +196,7 @@ class Session:
 
             self.close()
             renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
-            self._maker = Maker(project, source_date, html, renderer, keep_parts=True)
+            self._maker = Maker(project, source_date, html, renderer)
             self._key = key
         self.casebook, self.renderer = casebook, self._maker.renderer
         return self._maker
@@ -206,7 +213,7 @@ def _publish(project: Project, state: State, made) -> None:
     if made.html is not None:
         write_atomic(target.with_suffix(".html"), made.html.encode("utf-8"))
     write_atomic(target, made.pdf)
-    state.record(made.target, made.pdf, made.pages, made.warnings)
+    state.record(made.target, made.pdf, made.pages, made.warnings, made.parts)
 
 
 def _layout_warnings(state: State, targets: list[Target]) -> list[str]:

@@ -1,74 +1,84 @@
-"""Stages 5–6, make: planned targets → PDF bytes (and, on request, their standalone HTML).
+"""Stages 5–7 in one process: a target or a book part → rendered, laid out, written (or found).
 
-A `Maker` holds what one process needs to make targets: a renderer and a paginator (one font
-configuration, stylesheets parsed once) and, in a long-lived process, the laid-out book parts of
-the last build. `make_all` makes a list of targets in this process or in a pool of worker
-processes; WeasyPrint documents cannot cross a process boundary, so workers return bytes.
+A `Maker` holds what one process (a worker, or `casebook watch`) needs: a renderer and a
+paginator (one font configuration, stylesheets parsed once). It does three kinds of task, which
+schedule.py hands out:
+
+- `make`: a case PDF, laid out and written;
+- `part`: one part of a book (book.py), kept in `<out>/.casebook/parts/<key>.pdf` with what the
+  join needs to know about it (`<key>.json`: its pages' heights and bookmarks, its warnings).
+  The key is a hash of exactly what the part shows: its HTML, the cover image it draws, and
+  the book's `looks` (layouts, fonts, catalogue, profile). A part whose key is already kept is
+  not laid out again, whatever made the build look at it (a comment in a YAML file, a re-stamp);
+- `join`: the book from its kept parts (join.py), with crop marks for print.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import os
-import shutil
-import signal
-import tempfile
+import hashlib
+import json
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from pathlib import Path
 
-from weasyprint import Document
-
-from .book import assemble_book, page_labels
-from .errors import ProjectError
+from .book import FOLIOS, NAMED_PARTS, Entry, part_document, whole_book_html
+from .errors import ProjectError, RenderError
+from .join import JoinError, Piece, join
 from .model import Casebook
 from .paginate import Paginator
-from .plan import BOOK, TEMPORARY, Target
+from .plan import PARTS, Target
 from .profiles import PROFILES, cmyk_profile
 from .project import Project
+from .publish import write_atomic
 from .render import Renderer
 
 
 @dataclass(frozen=True)
 class Made:
+    """An output, made: its PDF bytes (and, on request, its standalone HTML)."""
+
     target: Target
     pdf: bytes
     pages: int
     html: str | None
     seconds: float
     warnings: tuple[str, ...] = ()  # WeasyPrint's, about the layouts this output uses
+    parts: tuple[str, ...] = ()  # a book's: the keys of the parts it was joined from
 
 
 @dataclass(frozen=True)
-class LaidOut:
-    """A target's pages before they are written, and how to write them."""
+class PartMade:
+    """A book part, laid out now or found kept."""
 
-    document: Document
-    finisher: Callable | None  # WeasyPrint's write_pdf finisher (the book's page labels)
-    html: str | None
-    what: str  # for messages: the case file, or "the book"
+    book: Target
+    part: str  # a case's slug, or book.FRONT, INDEX, BLANK, FOLIOS + n
+    key: str
+    pages: int
+    laid_out: bool
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a book's parts land, and which kept parts make it (by key)."""
+
+    front: str
+    cases: tuple[str, ...]  # in book order
+    index: str
+    blank: str
+    folios: tuple[str, ...]
+    entries: tuple[tuple[str, int], ...]  # (case slug, first page)
+    index_page: int
 
 
 class Maker:
-    """Makes the targets of one project in this process."""
+    """Makes targets and book parts of one project in this process."""
 
-    def __init__(
-        self,
-        project: Project,
-        source_date: str | None,
-        html: bool,
-        renderer: Renderer,
-        *,
-        keep_parts: bool = False,
-    ):
+    def __init__(self, project: Project, source_date: str | None, html: bool, renderer: Renderer):
         self.source_date = source_date
         self.html = html
-        self.keep_parts = keep_parts
-        self.parts: dict[tuple[str, str], dict] = {}
         self.renderer = renderer
+        self.parts = project.out / PARTS
         aliases = {}
         with contextlib.suppress(ProjectError):  # only the print profile needs it
             aliases[project.layouts / "cmyk.icc"] = cmyk_profile()
@@ -78,127 +88,109 @@ class Maker:
         self.paginator.close()
 
     def make(self, casebook: Casebook, target: Target) -> Made:
-        """The output of `target`: laid out, written as PDF, with its warnings."""
+        """A case PDF: laid out, written, with its warnings."""
         started = time.perf_counter()
         self.paginator.noted = []
-        laid = self.lay_out(casebook, target)
-        variant = PROFILES[target.profile].variant
-        pdf = self.paginator.write(laid.document, laid.finisher, variant, laid.what)
-        warnings = tuple(dict.fromkeys(self.paginator.noted))
-        pages = len(laid.document.pages)
-        return Made(target, pdf, pages, laid.html, time.perf_counter() - started, warnings)
-
-    def lay_out(self, casebook: Casebook, target: Target) -> LaidOut:
-        """The pages of `target`, laid out and not yet written."""
         edition = casebook.edition(target.language)
-        cmyk = cmyk_profile() if PROFILES[target.profile].cmyk else None
-        if target.kind == BOOK:
-            cache = (target.profile, target.language)
-            book = assemble_book(
-                edition,
-                self.renderer,
-                self.paginator,
-                self.source_date,
-                standalone_html=self.html,
-                parts=self.parts.get(cache, {}) if self.keep_parts else None,
-                stylesheets=target.stylesheets,
-                cmyk=cmyk,
-            )
-            if self.keep_parts:
-                self.parts[cache] = book.parts
-            return LaidOut(book.document, page_labels(book.front_pages), book.html, "the book")
         case = edition.case(target.case)
+        profile = PROFILES[target.profile]
         context = {"case": case, "publication": edition, "source_date": self.source_date}
 
         def render(standalone: bool):
             return self.renderer.render(
-                target.templates[0],
-                case.folder,
-                target.stylesheets,
-                standalone,
-                lang=edition.language,
-                **context,
-            )
+                target.templates[0], case.folder, target.stylesheets, standalone,
+                lang=edition.language, **context,
+            )  # fmt: skip
 
         what = f"{case.folder.name}/{case.language}.yaml"
+        cmyk = cmyk_profile() if profile.cmyk else None
         document = self.paginator.lay_out(render(False), what, cmyk)
-        return LaidOut(document, None, render(True).html if self.html else None, what)
+        pdf = self.paginator.write(document, None, profile.variant, what)
+        warnings = tuple(dict.fromkeys(self.paginator.noted))
+        html = render(True).html if self.html else None
+        seconds = time.perf_counter() - started
+        return Made(target, pdf, len(document.pages), html, seconds, warnings)
 
+    def part(
+        self,
+        casebook: Casebook,
+        book: Target,
+        part: str,
+        entries: tuple[tuple[str, int], ...] = (),
+        index_page: int = 0,
+    ) -> PartMade:
+        """One part of `book`, found kept or laid out and kept."""
+        started = time.perf_counter()
+        edition = casebook.edition(book.language)
+        numbered = [Entry(edition.case(slug), page) for slug, page in entries]
+        source = part_document(
+            self.renderer, edition, book.stylesheets, part, self.source_date, numbered, index_page
+        )
+        shown = [book.looks, part, source.html]
+        case = None
+        if part not in NAMED_PARTS and not part.startswith(FOLIOS):
+            case = edition.case(part)
+            if case.cover is not None:  # the image it draws, which its HTML only names
+                shown.append(hashlib.sha256(case.cover.image.read_bytes()).hexdigest())
+        key = hashlib.sha256(json.dumps(shown).encode()).hexdigest()
+        sidecar = self.parts / f"{key}.json"
+        if sidecar.is_file() and (self.parts / f"{key}.pdf").is_file():
+            pages = json.loads(sidecar.read_text(encoding="utf-8"))["pages"]
+            return PartMade(book, part, key, pages, False, time.perf_counter() - started)
+        self.paginator.noted = []
+        what = f"{case.folder.name}/{case.language}.yaml (book)" if case else f"book {part}"
+        profile = PROFILES[book.profile]
+        cmyk = cmyk_profile() if profile.cmyk else None
+        document = self.paginator.lay_out(source, what, cmyk)
+        pdf = self.paginator.write(document, None, profile.variant, what, marks=False)
+        about = {
+            "pages": len(document.pages),
+            "lang": case.language if case else edition.language,
+            "heights": [page.height for page in document.pages],
+            "bookmarks": [page.bookmarks for page in document.pages],
+            "warnings": list(dict.fromkeys(self.paginator.noted)),
+        }
+        write_atomic(self.parts / f"{key}.pdf", pdf)
+        write_atomic(sidecar, json.dumps(about).encode("utf-8"))  # last: the part is kept
+        return PartMade(book, part, key, len(document.pages), True, time.perf_counter() - started)
 
-def make_all(
-    project: Project,
-    casebook: Casebook,
-    todo: list[Target],
-    renderer: Renderer,
-    *,
-    source_date: str | None,
-    html: bool,
-    jobs: int | None,
-    maker: Maker | None = None,
-) -> Iterator[Made]:
-    """Made outputs in the order they finish: with `maker` (or one made with `renderer`) in this
-    process when given or when there is one job, else in `jobs` worker processes."""
-    if not todo:
-        return
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-    if maker is not None:  # a long-lived process's: it closes it
-        for target in todo:
-            yield maker.make(casebook, target)
-        return
-    if jobs == 1:
-        maker = Maker(project, source_date, html, renderer)
+    def join(self, casebook: Casebook, book: Target, layout: Layout) -> Made:
+        """The book, joined from its kept parts."""
+        started = time.perf_counter()
+        edition = casebook.edition(book.language)
+
+        def piece(key: str, numbered: bool, pad: bool) -> Piece:
+            about = json.loads((self.parts / f"{key}.json").read_text(encoding="utf-8"))
+            return Piece(
+                self.parts / f"{key}.pdf",
+                about["lang"],
+                numbered,
+                pad,
+                about["bookmarks"],
+                about["heights"],
+            ), about["warnings"]
+
+        made = [piece(layout.front, False, True)]
+        made += [piece(key, True, True) for key in layout.cases]
+        made.append(piece(layout.index, True, False))
+        blank, _ = piece(layout.blank, False, False)
+        folios = [self.parts / f"{key}.pdf" for key in layout.folios]
         try:
-            for target in todo:
-                yield maker.make(casebook, target)
-        finally:
-            maker.close()
-        return
-    # Workers keep their temporary files in a folder of the build's own, removed when they are
-    # done (or by the next build, if this one is killed): never another process's files.
-    scratch = project.out / TEMPORARY
-    try:
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            initializer=_start_worker,
-            initargs=(project, casebook, source_date, html, scratch),
-        ) as pool:
-            futures = [pool.submit(_make_in_worker, target) for target in todo]
-            try:
-                for future in as_completed(futures):  # each as soon as it is done
-                    yield future.result()
-            finally:
-                for future in futures:
-                    future.cancel()
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+            pdf, pages = join([p for p, _ in made], blank, folios)
+        except JoinError as exc:
+            raise RenderError(f"{book.path}: {exc}") from None
+        if PROFILES[book.profile].variant.startswith("pdf/x"):
+            from .press import add_marks
 
-
-# ---- Worker processes: one Maker each, made by the pool's initializer ----
-
-_worker: tuple[Maker, Casebook] | None = None
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to end this worker if the build process is killed (no orphans left working)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _start_worker(
-    project: Project, casebook: Casebook, source_date: str | None, html: bool, scratch: Path
-) -> None:
-    global _worker
-    _die_with_parent()
-    tempfile.tempdir = str(scratch / f"worker-{os.getpid()}")  # WeasyPrint's font folder
-    Path(tempfile.tempdir).mkdir(parents=True, exist_ok=True)
-    renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
-    _worker = (Maker(project, source_date, html, renderer), casebook)
-
-
-def _make_in_worker(target: Target) -> Made:
-    assert _worker is not None, "_start_worker was not called"
-    maker, casebook = _worker
-    return maker.make(casebook, target)
+            pdf = add_marks(pdf)
+        warnings = tuple(dict.fromkeys(w for _, found in made for w in found))
+        html = None
+        if self.html:
+            entries = [Entry(edition.case(slug), page) for slug, page in layout.entries]
+            html = whole_book_html(
+                self.renderer, edition, book.stylesheets, entries, layout.index_page,
+                self.source_date,
+            )  # fmt: skip
+        keys = (layout.front, *layout.cases, layout.index, layout.blank, *layout.folios)
+        seconds = time.perf_counter() - started
+        return Made(book, pdf, pages, html, seconds, warnings, keys)

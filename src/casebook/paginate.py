@@ -182,16 +182,22 @@ class Paginator:
             shutil.rmtree(folder, ignore_errors=True)
 
     def write(
-        self, document: Document, finisher=None, variant: str | None = None, what: str = "PDF"
+        self,
+        document: Document,
+        finisher=None,
+        variant: str | None = None,
+        what: str = "PDF",
+        marks: bool = True,
     ) -> bytes:
-        """PDF bytes, in a PDF variant (pdf/ua-1, pdf/a-3a, pdf/x-4) if given; reproducible."""
+        """PDF bytes, in a PDF variant (pdf/ua-1, pdf/a-3a, pdf/x-4) if given; reproducible.
+        A PDF/X file gets crop marks unless `marks` is false (a book part: the book gets them)."""
         metadata = document.metadata
         if variant and variant.startswith("pdf/x") and not metadata.modified:
             metadata.modified = metadata.created  # else PDF/X writes the current time
         with weasyprint_messages() as records:
             pdf = document.write_pdf(finisher=finisher, pdf_variant=variant)
         self.noted += [_located(what, r) for r in records]
-        if variant and variant.startswith("pdf/x"):
+        if marks and variant and variant.startswith("pdf/x"):
             from .press import add_marks
 
             pdf = add_marks(pdf)

@@ -44,13 +44,15 @@ BOOK_STYLESHEETS = (*CASE_STYLESHEETS, "book.css")
 PAGE_SIZE_STYLESHEETS = {"A4": (), "letter": ("letter.css",)}
 _REFERENCE = re.compile(r"""{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 TEMPORARY = Path(".casebook") / "tmp"  # the workers' temporary files, removed after them
+PARTS = Path(".casebook") / "parts"  # the books' laid-out parts, <key>.pdf and <key>.json
+PART = "part"  # the kind of a book's case part in the state file (path: PARTS/profile/lang/slug)
 
 
 @dataclass(frozen=True)
 class Target:
     """One output file to make."""
 
-    kind: str  # "case" or "casebook"
+    kind: str  # "case", "casebook" or PART (a case's part of a book, kept under PARTS)
     profile: str  # screen, archive or print
     language: str
     case: str | None
@@ -59,14 +61,25 @@ class Target:
     stylesheets: tuple[str, ...]  # in layouts/, in the order they apply
     inputs: tuple[Path, ...]  # every file it is made from
     fingerprint: str  # of every input, the versions of casebook and WeasyPrint, the source date
+    looks: str = ""  # of the inputs that are not content: layouts, fonts, catalogue, profile
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Every output of a build, and the fingerprint of the layouts and fonts it was made with."""
+    """Every output of a build, the books' case parts, and the fingerprint of the layouts and
+    fonts it was made with."""
 
     targets: tuple[Target, ...]
     layouts: str
+    parts: tuple[Target, ...] = ()
+
+    def parts_of(self, book: Target) -> dict[str, Target]:
+        """The case parts of `book`, by case slug."""
+        return {
+            t.case: t
+            for t in self.parts
+            if (t.profile, t.language) == (book.profile, book.language)
+        }
 
 
 @dataclass(frozen=True)
@@ -129,14 +142,11 @@ def make_plan(
         BOOK: (_templates(project.layouts, BOOK_TEMPLATES), BOOK_STYLESHEETS),
         "case": (_templates(project.layouts, CASE_TEMPLATES), CASE_STYLESHEETS),
     }
-    books, cases = [], []
+    books, cases, parts = [], [], []
     for profile, edition in ((p, e) for p in profiles for e in casebook.editions):
-        shared = (
-            *_publication_files(project, edition),
-            *(p for p in layouts if _catalogue_language(p) == edition.language),
-            *((cmyk_profile(),) if profile is PRINT else ()),
-            *fonts,
-        )
+        catalogue = tuple(p for p in layouts if _catalogue_language(p) == edition.language)
+        looks_shared = (*catalogue, *((cmyk_profile(),) if profile is PRINT else ()), *fonts)
+        shared = (*_publication_files(project, edition), *looks_shared)
         sheets = (*PAGE_SIZE_STYLESHEETS[edition.page_size], *profile.stylesheets)
         every_case = tuple(p for case in edition.cases for p in _case_files(case, edition))
         outputs = [(BOOK, None, every_case)] + [
@@ -148,13 +158,23 @@ def make_plan(
             used = tuple(project.layouts / name for name in (*templates, *stylesheets))
             inputs = (*content, *used, *shared)
             path = profile.path(edition.language, slug or BOOK)
+            looks = prints.of((*used, *looks_shared), root, {**extra, "profile": profile.name})
             fingerprint = prints.of(inputs, root, {**extra, "out": str(path)})
             made = Target(
                 kind, profile.name, edition.language, slug, path,
-                templates, stylesheets, inputs, fingerprint,
+                templates, stylesheets, inputs, fingerprint, looks,
             )  # fmt: skip
             (books if kind == BOOK else cases).append(made)
-    return Plan((*books, *cases), prints.of((*layouts, *fonts), root, extra))
+            if kind != BOOK:
+                continue
+            for case in edition.cases:  # the book's case parts
+                inputs = (*_case_files(case, edition), *used, *shared)
+                path = PARTS / profile.name / edition.language / case.slug
+                fingerprint = prints.of(inputs, root, {**extra, "out": str(path)})
+                names = (PART, profile.name, edition.language, case.slug, path)
+                made = (templates, stylesheets, inputs, fingerprint, looks)
+                parts.append(Target(*names, *made))
+    return Plan((*books, *cases), prints.of((*layouts, *fonts), root, extra), tuple(parts))
 
 
 def site_fingerprint(plan: Plan, state: State) -> str:
@@ -162,7 +182,7 @@ def site_fingerprint(plan: Plan, state: State) -> str:
     inputs (the content), and what the screen PDFs are (bytes, pages, hash)."""
     shown = {
         path: [r["sha256"], r["bytes"], r["pages"]]
-        for path, r in state.records.items()
+        for path, r in state.outputs.items()
         if r["profile"] == SCREEN.name
     }
     inputs = [plan.layouts, sorted(t.fingerprint for t in plan.targets), shown]
@@ -230,6 +250,11 @@ class State:
             if isinstance(record, dict) and "kind" in record
         }
 
+    @property
+    def outputs(self) -> dict[str, dict]:
+        """The records of the files the builds wrote (not of the books' kept parts)."""
+        return {path: r for path, r in self.records.items() if r["kind"] != PART}
+
     def up_to_date(self, target: Target) -> bool:
         record = self.records.get(str(target.path))
         if not record or record.get("fingerprint") != target.fingerprint:
@@ -243,8 +268,14 @@ class State:
         return self._prints.file(path) == record.get("sha256")
 
     def record(
-        self, target: Target, data: bytes, pages: int, warnings: tuple[str, ...] = ()
+        self,
+        target: Target,
+        data: bytes,
+        pages: int,
+        warnings: tuple[str, ...] = (),
+        parts: tuple[str, ...] = (),
     ) -> None:
+        """An output written: `parts`, for a book, are the keys of the parts it was joined from."""
         self.records[str(target.path)] = {
             "kind": target.kind,
             "profile": target.profile,
@@ -255,15 +286,42 @@ class State:
             "bytes": len(data),
             "pages": pages,
             "warnings": list(warnings),  # shown again while the output stays up to date
+            **({"parts": list(parts)} if parts else {}),
         }
+
+    def record_part(self, target: Target, key: str, pages: int) -> None:
+        """A book's case part kept as PARTS/<key>.pdf: while its inputs do not change, a build
+        takes it as it is without even rendering it."""
+        self.records[str(target.path)] = {
+            "kind": target.kind,
+            "profile": target.profile,
+            "language": target.language,
+            "case": target.case,
+            "fingerprint": target.fingerprint,
+            "key": key,
+            "pages": pages,
+        }
+
+    def forget_parts(self) -> None:
+        """Remove kept parts that no record uses any more (the cache does not grow without
+        end: a part stays while its case part or a book joined from it is recorded)."""
+        used = {r["key"] for r in self.records.values() if r["kind"] == PART}
+        used.update(k for r in self.records.values() for k in r.get("parts", ()))
+        folder = self.out / PARTS
+        if not folder.is_dir():
+            return
+        for path in folder.iterdir():
+            if path.suffix in (".pdf", ".json") and path.stem not in used:
+                path.unlink(missing_ok=True)
 
     def prune(self, planned: set[str], profiles: list[str]) -> None:
         """Forget, and delete, outputs of these profiles that are no longer planned (a case
         folder removed)."""
         mine = {path for path, r in self.records.items() if r["profile"] in profiles}
         for path in sorted(mine - planned):
-            for suffix in (".pdf", ".html", ".webp"):
-                (self.out / path).with_suffix(suffix).unlink(missing_ok=True)
+            if self.records[path]["kind"] != PART:  # a part's file goes with forget_parts
+                for suffix in (".pdf", ".html", ".webp"):
+                    (self.out / path).with_suffix(suffix).unlink(missing_ok=True)
             del self.records[path]
 
     def site_is(self, fingerprint: str) -> bool:

@@ -44,7 +44,7 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
     """Thumbnails, the downloads page of every edition, the manifest, the page's assets."""
     pdfs = {
         path: record
-        for path, record in state.records.items()
+        for path, record in state.outputs.items()
         if record["profile"] == SCREEN.name and (out / path).is_file()
     }
     for path, record in pdfs.items():

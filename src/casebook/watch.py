@@ -49,7 +49,7 @@ class Preview:
         if casebook is None or renderer is None:  # no build got as far as the model yet
             return (error or "casebook: no build yet").encode(), "text/plain; charset=utf-8"
         edition = casebook.source
-        records = State(self.out).records  # what the builds wrote, and what each output is
+        records = State(self.out).outputs  # what the builds wrote, and what each output is
         outputs = []
         for ed in casebook.editions:
             made = {

@@ -1,0 +1,225 @@
+"""Stages 5–7, scheduled: a build's targets and their books' parts → tasks, each handed to a
+worker as soon as what it needs is done; results yielded in the order they finish.
+
+A case PDF is one task. A book is a small graph of tasks (book.py, make.py):
+
+    its case parts, its blank page ─┐ (each case part whose inputs did not change since it was
+                                    │  kept is not even looked at: its key and pages are in
+                                    │  the state file)
+        → its contents and index (they need every case's first page)
+        → its folio sheets (they need the book's page count; kept from build to build)
+        → the join (every part kept) → the book
+
+Tasks wait in a queue ordered by how close they are to finishing an output (joins first, then
+front matter, index and folio sheets, then case parts, then case PDFs), and no more are handed
+out than there are workers, so a book's last steps never wait behind the whole queue. The
+workers are a `concurrent.futures` process pool; with one job, or in `casebook watch`, the same
+tasks run in this process.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from .book import BLANK, FRONT, INDEX, folio_sheets, number_cases
+from .model import Casebook
+from .plan import BOOK, PARTS, TEMPORARY, Plan, State, Target
+from .project import Project
+
+# Task priorities: lower runs first.
+_JOIN, _MATTER, _PART, _CASE = range(4)
+
+
+class _Book:
+    """One book's tasks, released as what they need is done."""
+
+    def __init__(self, target: Target, casebook: Casebook, plan: Plan, state: State):
+        self.target = target
+        self.slugs = [case.slug for case in casebook.edition(target.language).cases]
+        self.pages: dict[str, int] = {}  # part → pages, once known
+        self.keys: dict[str, str] = {}  # part → key
+        kept = state.out / PARTS
+        for slug, part in plan.parts_of(target).items():
+            record = state.records.get(str(part.path))
+            if (
+                record
+                and record.get("fingerprint") == part.fingerprint
+                and (kept / f"{record['key']}.json").is_file()
+                and (kept / f"{record['key']}.pdf").is_file()
+            ):
+                self.keys[slug], self.pages[slug] = record["key"], record["pages"]
+        self.step = 0
+        self.entries: tuple[tuple[str, int], ...] = ()
+        self.index_page = 0
+        self.sheets: list[str] = []
+
+    def start(self) -> list[tuple[int, tuple]]:
+        todo = [s for s in self.slugs if s not in self.keys] + [BLANK]
+        return [(_PART, ("part", self.target, part)) for part in todo] + self._advance()
+
+    def done(self, part: str, key: str, pages: int) -> list[tuple[int, tuple]]:
+        self.keys[part], self.pages[part] = key, pages
+        return self._advance()
+
+    def _advance(self) -> list[tuple[int, tuple]]:
+        if self.step == 0 and all(s in self.pages for s in self.slugs):
+            self.step = 1
+            entries, self.index_page = number_cases(
+                tuple(self.slugs), [self.pages[s] for s in self.slugs]
+            )
+            self.entries = tuple((slug, page) for slug, page in entries)
+            numbered = (self.entries, self.index_page)
+            return [
+                (_MATTER, ("part", self.target, FRONT, *numbered)),
+                (_MATTER, ("part", self.target, INDEX, *numbered)),
+            ]
+        if self.step == 1 and INDEX in self.pages:
+            self.step = 2
+            self.sheets = folio_sheets(self.index_page - 1 + self.pages[INDEX])
+            return [(_MATTER, ("part", self.target, sheet)) for sheet in self.sheets]
+        needed = (FRONT, BLANK, *self.sheets)
+        if self.step == 2 and all(p in self.keys for p in needed):
+            from .make import Layout
+
+            self.step = 3
+            layout = Layout(
+                front=self.keys[FRONT],
+                cases=tuple(self.keys[s] for s in self.slugs),
+                index=self.keys[INDEX],
+                blank=self.keys[BLANK],
+                folios=tuple(self.keys[s] for s in self.sheets),
+                entries=self.entries,
+                index_page=self.index_page,
+            )
+            return [(_JOIN, ("join", self.target, layout))]
+        return []
+
+
+def make_all(
+    project: Project,
+    casebook: Casebook,
+    plan: Plan,
+    state: State,
+    todo: list[Target],
+    renderer,
+    *,
+    source_date: str | None,
+    html: bool,
+    jobs: int | None,
+    maker=None,
+) -> Iterator:
+    """`Made` outputs and `PartMade` book parts, in the order they finish: with `maker` (or one
+    made with `renderer`) in this process when given or when there is one job, else in `jobs`
+    worker processes."""
+    if not todo:
+        return
+    books = {t: _Book(t, casebook, plan, state) for t in todo if t.kind == BOOK}
+    queue: list = []
+    order = itertools.count()
+
+    def push(tasks):
+        for priority, task in tasks:
+            heapq.heappush(queue, (priority, next(order), task))
+
+    for book in books.values():
+        push(book.start())
+    push((_CASE, ("make", t)) for t in todo if t.kind != BOOK)
+    width = max(1, min(jobs or os.cpu_count() or 1, len(queue)))
+    if maker is not None or width == 1:
+        yield from _run_here(
+            project, casebook, queue, push, books, renderer, maker, source_date, html
+        )
+        return
+    scratch = project.out / TEMPORARY
+    try:
+        with ProcessPoolExecutor(
+            max_workers=width,
+            initializer=_start_worker,
+            initargs=(project, casebook, source_date, html, scratch),
+        ) as pool:
+            running: dict[Future, int] = {}  # → the order it was handed out in
+            try:
+                while queue or running:
+                    while queue and len(running) < width:
+                        _, number, task = heapq.heappop(queue)
+                        running[pool.submit(_run, task)] = number
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in sorted(finished, key=running.__getitem__):
+                        del running[future]
+                        made = future.result()
+                        push(_followers(books, made))
+                        yield made
+            finally:
+                for future in running:
+                    future.cancel()
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_here(project, casebook, queue, push, books, renderer, maker, source_date, html):
+    from .make import Maker
+
+    own = maker is None
+    maker = maker or Maker(project, source_date, html, renderer)
+    try:
+        while queue:
+            method, *args = heapq.heappop(queue)[2]
+            made = getattr(maker, method)(casebook, *args)
+            push(_followers(books, made))
+            yield made
+    finally:
+        if own:
+            maker.close()
+
+
+def _followers(books: dict, made) -> list:
+    """The tasks that a finished part releases."""
+    book = getattr(made, "book", None)
+    if book is None:
+        return []
+    return books[book].done(made.part, made.key, made.pages)
+
+
+# ---- Worker processes: one Maker each, made by the pool's initializer ----
+
+_worker: tuple | None = None
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to end this worker if the build process is killed (no orphans left working)."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _start_worker(
+    project: Project, casebook: Casebook, source_date: str | None, html: bool, scratch: Path
+) -> None:
+    global _worker
+    _die_with_parent()
+    tempfile.tempdir = str(scratch / f"worker-{os.getpid()}")  # WeasyPrint's font folder
+    Path(tempfile.tempdir).mkdir(parents=True, exist_ok=True)
+    from .make import Maker
+    from .render import Renderer
+
+    renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
+    _worker = (Maker(project, source_date, html, renderer), casebook)
+
+
+def _run(task: tuple):
+    assert _worker is not None, "_start_worker was not called"
+    maker, casebook = _worker
+    method, *args = task
+    return getattr(maker, method)(casebook, *args)
