@@ -217,3 +217,52 @@ def test_a_build_with_nothing_to_do_writes_nothing_and_imports_no_layout_engine(
     after = {p: p.stat().st_mtime_ns for p in project.out.rglob("*") if p.is_file()}
     changed = [p.name for p in after if after[p] != written.get(p)]
     assert changed == [], changed
+
+
+def _same_as_a_cold_build(project, folder):
+    """Every PDF of the project's output folder is byte-identical to a cold build's."""
+    cold = casebook.build(project.content, folder, jobs=1)
+    assert cold.outputs
+    ours = [p.relative_to(project.out) for p in written_pdfs(project.out)]
+    assert ours == [p.relative_to(folder) for p in written_pdfs(folder)]
+    for path in ours:
+        assert (project.out / path).read_bytes() == (folder / path).read_bytes(), path
+
+
+def test_books_from_kept_parts_are_the_cold_build_s_after_any_edits(project, tmp_path):
+    """A book joined from parts kept between builds is the same file as a cold build's, and
+    only the parts whose content changed are laid out again."""
+    build(project)
+    beta = project.content / "cases" / "beta" / "en.yaml"
+    both = {"en/casebook.pdf", "es/casebook.pdf"}  # beta is in the Spanish book in English
+
+    # An edit that keeps the page count: that case's parts only; contents and index stay.
+    beta.write_text(beta.read_text().replace("Context paragraph.", "Context, edited."))
+    result = build(project)
+    assert sorted(result.parts_laid_out) == sorted(f"{b}: beta" for b in both)
+    _same_as_a_cold_build(project, tmp_path / "cold-1")
+
+    # A comment changes nothing shown: no part laid out, no file written again.
+    beta.write_text(beta.read_text() + "# a comment\n")
+    result = build(project)
+    assert result.parts_laid_out == [] and result.outputs == []
+    assert {f"{o.language}/{o.path.name}" for o in result.up_to_date} >= both | {"en/beta.pdf"}
+
+    # Beta grows by pages: its parts, the contents and the index; not alpha's or gamma's.
+    long = "\n".join(f"      Paragraph {n}. " + "More words on the page. " * 40 for n in range(40))
+    beta.write_text(beta.read_text().replace("      Challenge paragraph.", long))
+    result = build(project)
+    laid = {entry.split(": ")[1] for entry in result.parts_laid_out}
+    assert {"beta", "front", "index"} <= laid and not laid & {"alpha", "gamma"}
+    _same_as_a_cold_build(project, tmp_path / "cold-2")
+
+    # A case removed: the book is joined again, still the cold build's.
+    shutil.rmtree(project.content / "cases" / "gamma")
+    result = build(project)
+    assert result.parts_laid_out and not any("alpha" in p for p in result.parts_laid_out)
+    _same_as_a_cold_build(project, tmp_path / "cold-3")
+    kept = {p.stem for p in (project.out / ".casebook" / "parts").glob("*.pdf")}
+    records = casebook.plan.State(project.out).records.values()
+    used = {r["key"] for r in records if r["kind"] == "part"}
+    used |= {k for r in records for k in r.get("parts", ())}
+    assert kept == used  # parts no book uses any more are not kept

@@ -58,5 +58,5 @@ def test_the_shipped_layouts_draw_no_warning(every_profile):
     fixture fails on any warning); its state records none for any output."""
     from casebook.plan import State
 
-    records = State(every_profile).records
+    records = State(every_profile).outputs
     assert records and all(r["warnings"] == [] for r in records.values())

@@ -73,13 +73,14 @@ GENERATED = (
 
 
 def laid_out(content, out):
-    """Every screen output of a project, laid out by casebook's own Maker and written."""
+    """Every screen output of a project, laid out by casebook's own Maker: each case PDF, and
+    each part of each book (laid out on its own as the build does)."""
     project, book = read_project(content, out)
     renderer = Renderer(project.layouts, project.fonts, book.source.language)
     maker = Maker(project, None, False, renderer)
     documents = {}
     for target in make_plan(project, book, None, (SCREEN,)).targets:
-        documents[str(target.path)] = maker.lay_out(book, target).document
+        documents.update(maker.documents(book, target))
     return documents
 
 

@@ -1,4 +1,4 @@
-"""Stage 5 for the book: its parts, each rendered to HTML on its own, and where each lands.
+"""Stage 5, render: the book's parts, each rendered to HTML on its own, and where each lands.
 
 A book is made of parts, each laid out on its own, in any worker, and kept between builds
 (make.py): the front matter (cover, imprint, introduction, contents), one part per case, the

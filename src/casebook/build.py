@@ -1,4 +1,4 @@
-"""The build, stage by stage: find → load → validate → plan → render → lay out → publish → site.
+"""The build: find → load → validate → plan → render → lay out → assemble → publish → site.
 
 `build()` reads as the list of stages, numbered as in docs/architecture.md. Outputs whose
 inputs did not change since the last build are not made again; the others are made in worker
@@ -55,6 +55,7 @@ class Output:
 class BuildResult:
     outputs: list[Output] = field(default_factory=list)  # written by this build
     up_to_date: list[Output] = field(default_factory=list)  # not made again
+    parts_laid_out: list[str] = field(default_factory=list)  # "<book path>: <part>", laid out now
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -117,7 +118,8 @@ def build(
             if target not in todo:
                 record = state.records[str(target.path)]
                 result.up_to_date.append(_output(project, target, record["pages"], record["bytes"]))
-        # 5–6. Make each output (render, lay out, assemble books); 7. publish each as it is done.
+        # 5–7. Make each output (render, lay out; assemble books from their parts); 8. publish each
+        # as it is done.
         maker = session.maker(project, casebook, plan, source_date, html) if session else None
 
         @functools.cache
@@ -137,6 +139,15 @@ def build(
                     part = parts.get((made.book.profile, made.book.language, made.part))
                     if part is not None:  # a case part (the others are found by their key)
                         state.record_part(part, made.key, made.pages)
+                    if made.laid_out:
+                        result.parts_laid_out.append(f"{made.book.path}: {made.part}")
+                    continue
+                if made.unchanged:  # it shows what it showed: the file stays as it is
+                    state.confirm(made.target)
+                    record = state.records[str(made.target.path)]
+                    output = _output(project, made.target, record["pages"], record["bytes"])
+                    result.up_to_date.append(output)
+                    reporter.made(_shown(output.path), record["pages"], record["bytes"], 0.0)
                     continue
                 _publish(project, state, made)
                 output = _output(project, made.target, made.pages, len(made.pdf))
@@ -145,7 +156,7 @@ def build(
         finally:
             reporter.stop()
             state.save()
-        # 8. Publish the site: drop outputs of removed cases; thumbnails, pages, manifest (again
+        # 9. Publish the site: drop outputs of removed cases; thumbnails, pages, manifest (again
         # only when what they show changed).
         state.prune({str(t.path) for t in (*plan.targets, *plan.parts)}, [p.name for p in profiles])
         state.forget_parts()
@@ -213,7 +224,7 @@ def _publish(project: Project, state: State, made) -> None:
     if made.html is not None:
         write_atomic(target.with_suffix(".html"), made.html.encode("utf-8"))
     write_atomic(target, made.pdf)
-    state.record(made.target, made.pdf, made.pages, made.warnings, made.parts)
+    state.record(made.target, made.pdf, made.pages, made.warnings, made.parts, made.key)
 
 
 def _layout_warnings(state: State, targets: list[Target]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Stages 5–7 in one process: a target or a book part → rendered, laid out, written (or found).
+"""Stages 5–7, make: a target or a book part → rendered, laid out, written (or found kept).
 
 A `Maker` holds what one process (a worker, or `casebook watch`) needs: a renderer and a
 paginator (one font configuration, stylesheets parsed once). It does three kinds of task, which
@@ -21,12 +21,23 @@ import json
 import time
 from dataclasses import dataclass
 
-from .book import FOLIOS, NAMED_PARTS, Entry, part_document, whole_book_html
+from weasyprint import Document
+
+from .book import (
+    FOLIOS,
+    FRONT,
+    INDEX,
+    NAMED_PARTS,
+    Entry,
+    number_cases,
+    part_document,
+    whole_book_html,
+)
 from .errors import ProjectError, RenderError
 from .join import JoinError, Piece, join
 from .model import Casebook
 from .paginate import Paginator
-from .plan import PARTS, Target
+from .plan import BOOK, PARTS, Target
 from .profiles import PROFILES, cmyk_profile
 from .project import Project
 from .publish import write_atomic
@@ -44,6 +55,8 @@ class Made:
     seconds: float
     warnings: tuple[str, ...] = ()  # WeasyPrint's, about the layouts this output uses
     parts: tuple[str, ...] = ()  # a book's: the keys of the parts it was joined from
+    key: str = ""  # a case PDF's: the hash of what it shows (see `Maker.make`)
+    unchanged: bool = False  # it would be the same as the file written before: not made
 
 
 @dataclass(frozen=True)
@@ -87,8 +100,10 @@ class Maker:
     def close(self) -> None:
         self.paginator.close()
 
-    def make(self, casebook: Casebook, target: Target) -> Made:
-        """A case PDF: laid out, written, with its warnings."""
+    def make(self, casebook: Casebook, target: Target, previous: str = "") -> Made:
+        """A case PDF: laid out, written, with its warnings; or, if it shows exactly what the
+        file written before showed (`previous`, its key: a comment in its YAML file, a
+        re-stamp), nothing but the news that it is unchanged."""
         started = time.perf_counter()
         self.paginator.noted = []
         edition = casebook.edition(target.language)
@@ -103,13 +118,45 @@ class Maker:
             )  # fmt: skip
 
         what = f"{case.folder.name}/{case.language}.yaml"
+        source = render(False)
+        key = _key([target.looks, source.html, *_images(case)])
+        if key == previous and not self.html:
+            return Made(
+                target, b"", 0, None, time.perf_counter() - started, key=key, unchanged=True
+            )
         cmyk = cmyk_profile() if profile.cmyk else None
-        document = self.paginator.lay_out(render(False), what, cmyk)
+        document = self.paginator.lay_out(source, what, cmyk)
         pdf = self.paginator.write(document, None, profile.variant, what)
         warnings = tuple(dict.fromkeys(self.paginator.noted))
         html = render(True).html if self.html else None
         seconds = time.perf_counter() - started
-        return Made(target, pdf, len(document.pages), html, seconds, warnings)
+        return Made(target, pdf, len(document.pages), html, seconds, warnings, key=key)
+
+    def documents(self, casebook: Casebook, target: Target) -> dict[str, Document]:
+        """`target`'s laid-out pages, unwritten and not kept, for proofreading: a case PDF's
+        document, or each part of a book's (named "<book path>: <part>")."""
+        edition = casebook.edition(target.language)
+        cmyk = cmyk_profile() if PROFILES[target.profile].cmyk else None
+        if target.kind != BOOK:
+            case = edition.case(target.case)
+            source = self.renderer.render(
+                target.templates[0], case.folder, target.stylesheets,
+                lang=edition.language, case=case, publication=edition,
+                source_date=self.source_date,
+            )  # fmt: skip
+            return {str(target.path): self.paginator.lay_out(source, str(target.path), cmyk)}
+
+        def lay_out(part: str, *numbered) -> Document:
+            source = part_document(
+                self.renderer, edition, target.stylesheets, part, self.source_date, *numbered
+            )
+            return self.paginator.lay_out(source, f"{target.path}: {part}", cmyk)
+
+        laid = {case.slug: lay_out(case.slug) for case in edition.cases}
+        entries, index_page = number_cases(edition.cases, [len(d.pages) for d in laid.values()])
+        laid[FRONT] = lay_out(FRONT, entries, index_page)
+        laid[INDEX] = lay_out(INDEX, entries, index_page)
+        return {f"{target.path}: {part}": document for part, document in laid.items()}
 
     def part(
         self,
@@ -126,13 +173,10 @@ class Maker:
         source = part_document(
             self.renderer, edition, book.stylesheets, part, self.source_date, numbered, index_page
         )
-        shown = [book.looks, part, source.html]
         case = None
         if part not in NAMED_PARTS and not part.startswith(FOLIOS):
             case = edition.case(part)
-            if case.cover is not None:  # the image it draws, which its HTML only names
-                shown.append(hashlib.sha256(case.cover.image.read_bytes()).hexdigest())
-        key = hashlib.sha256(json.dumps(shown).encode()).hexdigest()
+        key = _key([book.looks, part, source.html, *_images(case)])
         sidecar = self.parts / f"{key}.json"
         if sidecar.is_file() and (self.parts / f"{key}.pdf").is_file():
             pages = json.loads(sidecar.read_text(encoding="utf-8"))["pages"]
@@ -154,9 +198,17 @@ class Maker:
         write_atomic(sidecar, json.dumps(about).encode("utf-8"))  # last: the part is kept
         return PartMade(book, part, key, len(document.pages), True, time.perf_counter() - started)
 
-    def join(self, casebook: Casebook, book: Target, layout: Layout) -> Made:
-        """The book, joined from its kept parts."""
+    def join(
+        self, casebook: Casebook, book: Target, layout: Layout, previous: tuple[str, ...] = ()
+    ) -> Made:
+        """The book, joined from its kept parts; or, if the file written before was joined from
+        the same parts (`previous`, their keys), nothing but the news that it is unchanged."""
         started = time.perf_counter()
+        keys = (layout.front, *layout.cases, layout.index, layout.blank, *layout.folios)
+        if keys == tuple(previous) and not self.html:
+            return Made(
+                book, b"", 0, None, time.perf_counter() - started, parts=keys, unchanged=True
+            )
         edition = casebook.edition(book.language)
 
         def piece(key: str, numbered: bool, pad: bool) -> Piece:
@@ -191,6 +243,16 @@ class Maker:
                 self.renderer, edition, book.stylesheets, entries, layout.index_page,
                 self.source_date,
             )  # fmt: skip
-        keys = (layout.front, *layout.cases, layout.index, layout.blank, *layout.folios)
         seconds = time.perf_counter() - started
         return Made(book, pdf, pages, html, seconds, warnings, keys)
+
+
+def _images(case) -> list[str]:
+    """The hash of the image a case draws (its HTML only names it)."""
+    if case is None or case.cover is None:
+        return []
+    return [hashlib.sha256(case.cover.image.read_bytes()).hexdigest()]
+
+
+def _key(shown: list[str]) -> str:
+    return hashlib.sha256(json.dumps(shown).encode()).hexdigest()

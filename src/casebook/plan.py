@@ -259,6 +259,13 @@ class State:
         record = self.records.get(str(target.path))
         if not record or record.get("fingerprint") != target.fingerprint:
             return False
+        return self.intact(target)
+
+    def intact(self, target: Target) -> bool:
+        """Whether `target`'s file is still the one the state records (whatever its inputs)."""
+        record = self.records.get(str(target.path))
+        if not record:
+            return False
         path = self.out / target.path
         try:
             if path.stat().st_size != record.get("bytes"):
@@ -274,8 +281,10 @@ class State:
         pages: int,
         warnings: tuple[str, ...] = (),
         parts: tuple[str, ...] = (),
+        key: str = "",
     ) -> None:
-        """An output written: `parts`, for a book, are the keys of the parts it was joined from."""
+        """An output written: `parts`, for a book, are the keys of the parts it was joined from;
+        `key`, for a case PDF, the hash of what it shows."""
         self.records[str(target.path)] = {
             "kind": target.kind,
             "profile": target.profile,
@@ -287,7 +296,12 @@ class State:
             "pages": pages,
             "warnings": list(warnings),  # shown again while the output stays up to date
             **({"parts": list(parts)} if parts else {}),
+            **({"key": key} if key else {}),
         }
+
+    def confirm(self, target: Target) -> None:
+        """`target`'s file, made again, would be the same: it is up to date with its inputs."""
+        self.records[str(target.path)]["fingerprint"] = target.fingerprint
 
     def record_part(self, target: Target, key: str, pages: int) -> None:
         """A book's case part kept as PARTS/<key>.pdf: while its inputs do not change, a build

@@ -1,4 +1,4 @@
-"""Stage 7, publish: PDF bytes → files in the output folder, atomically.
+"""Stage 8, publish: PDF bytes → files in the output folder, atomically.
 
 Every file is written beside its target under a temporary name, flushed to disk, then renamed
 over the target, so that a reader never sees half a file and a failed build leaves the previous

@@ -1,4 +1,4 @@
-"""Stages 5–7, scheduled: a build's targets and their books' parts → tasks, each handed to a
+"""Stages 5–7, make: a build's targets and their books' parts → tasks, each handed to a
 worker as soon as what it needs is done; results yielded in the order they finish.
 
 A case PDF is one task. A book is a small graph of tasks (book.py, make.py):
@@ -55,6 +55,8 @@ class _Book:
                 and (kept / f"{record['key']}.pdf").is_file()
             ):
                 self.keys[slug], self.pages[slug] = record["key"], record["pages"]
+        record = state.records.get(str(target.path), {})
+        self.previous = tuple(record.get("parts", ())) if state.intact(target) else ()
         self.step = 0
         self.entries: tuple[tuple[str, int], ...] = ()
         self.index_page = 0
@@ -98,7 +100,7 @@ class _Book:
                 entries=self.entries,
                 index_page=self.index_page,
             )
-            return [(_JOIN, ("join", self.target, layout))]
+            return [(_JOIN, ("join", self.target, layout, self.previous))]
         return []
 
 
@@ -130,7 +132,10 @@ def make_all(
 
     for book in books.values():
         push(book.start())
-    push((_CASE, ("make", t)) for t in todo if t.kind != BOOK)
+    for target in (t for t in todo if t.kind != BOOK):
+        record = state.records.get(str(target.path), {})
+        previous = record.get("key", "") if state.intact(target) else ""
+        push([(_CASE, ("make", target, previous))])
     width = max(1, min(jobs or os.cpu_count() or 1, len(queue)))
     if maker is not None or width == 1:
         yield from _run_here(

@@ -1,4 +1,4 @@
-"""Stage 8, site: the written PDFs → cover thumbnails, the downloads pages
+"""Stage 9, site: the written PDFs → cover thumbnails, the downloads pages
 (`index.html` for the source language, `<lang>/index.html` for the others) and `manifest.json`.
 
 Runs after every build, on what the state records, so a partial build still gives complete
