@@ -14,12 +14,15 @@ book), and padded to an even number of pages; the book's pages after it are numb
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from .join import FOLIO_CHUNK, PART_LINK
 from .model import REGIONS, Case, Edition
-from .render import HtmlDocument, Renderer
 
+if TYPE_CHECKING:  # the scheduler imports this module, and needs no Jinja2
+    from .render import HtmlDocument, Renderer
+
+PART_LINK = "x-casebook-part:"  # an href to an anchor in another part of the book
+FOLIO_CHUNK = 32  # folio sheets per part: book pages 1–32, 33–64, …
 FRONT = "front"
 INDEX = "index"
 BLANK = "blank"

@@ -7,6 +7,7 @@ processes (`jobs`) and published one by one, atomically, as they are done.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -21,6 +22,7 @@ from .load import load_content
 from .model import Casebook
 from .plan import (
     RESERVED_SLUGS,
+    STATE,
     TEMPORARY,
     Plan,
     Selection,
@@ -66,10 +68,32 @@ def read_project(
     """Find, load and validate a project: `ContentError` with every problem if it is invalid,
     `ProjectError` if a language has no message catalogue."""
     project = Project.locate(content, out)
+    return project, _validated(project)
+
+
+def _validated(project: Project) -> Casebook:
     casebook = validate_project(load_content(project.content), reserved=RESERVED_SLUGS)
     for language in casebook.languages[1:]:
         catalogue_path(project.layouts, language)
-    return project, casebook
+    return casebook
+
+
+def _early_workers(project: Project, jobs, session, html: bool, source_date: str | None):
+    """Worker processes started before validation, if this build will use workers and the
+    project looks edited since the last build (a file of content/, layouts/ or fonts/ newer
+    than the state file); None otherwise. A build with nothing to do starts none."""
+    if session is not None or (jobs or os.cpu_count() or 1) < 2:
+        return None
+    try:
+        since = (project.out / STATE).stat().st_mtime_ns
+    except OSError:
+        since = -1
+    folders = (project.content, project.layouts, project.fonts)
+    if not any(p.stat().st_mtime_ns > since for f in folders for p in f.rglob("*")):
+        return None
+    from .schedule import Workers
+
+    return Workers(project, source_date, html, jobs)
 
 
 def check(content: Path | str = "content") -> Casebook:
@@ -99,15 +123,29 @@ def build(
     started = time.perf_counter()
     selection = selection or Selection()
     reporter = reporter or Reporter(bar=False)
-    # 1–3. Find the project, load every file, validate it into the model (all problems at once).
-    project, casebook = read_project(content, out)
-    _check_selection(casebook, selection)
-    result = BuildResult(warnings=_stale_warnings(casebook))
-    for warning in result.warnings:
-        log.warning("warning: %s", warning)
     source_date = _source_date()
-    with build_lock(project.out):
+    # 1. Find the project.
+    project = Project.locate(content, out)
+    fresh = not project.out.exists()
+    with build_lock(project.out), contextlib.ExitStack() as stack:
         _remove_leftovers(project.out)
+        # When the project looks edited since the last build, the workers start now: their
+        # imports overlap loading and validating.
+        workers = _early_workers(project, jobs, session, html, source_date)
+        if workers is not None:
+            stack.callback(workers.close)
+        # 2–3. Load every file, validate it into the model (all problems at once).
+        try:
+            casebook = _validated(project)
+            _check_selection(casebook, selection)
+        except BaseException:
+            stack.close()
+            if fresh:  # nothing is written if the content is invalid
+                shutil.rmtree(project.out, ignore_errors=True)
+            raise
+        result = BuildResult(warnings=_stale_warnings(casebook))
+        for warning in result.warnings:
+            log.warning("warning: %s", warning)
         # 4. Plan: every output with its inputs; skip those whose inputs did not change.
         state = State(project.out)
         profiles = profiles_named(profile or casebook.source.profile)
@@ -133,7 +171,7 @@ def build(
         reporter.start(len(todo))
         parts = {(t.profile, t.language, t.case): t for t in plan.parts}
         try:
-            options = {"source_date": source_date, "html": html, "jobs": jobs}
+            options = {"source_date": source_date, "html": html, "jobs": jobs, "workers": workers}
             for made in _make_all(project, casebook, plan, state, todo, renderer, maker, options):
                 if not hasattr(made, "pdf"):  # a book's part, laid out or found kept
                     part = parts.get((made.book.profile, made.book.language, made.part))
@@ -167,6 +205,9 @@ def build(
             publish_site(project.out, casebook, state, renderer())
             state.site = site
         state.save()
+        if workers is not None and not todo:  # the project was not edited after all
+            with contextlib.suppress(OSError):
+                os.utime(state.path)
     layout = _layout_warnings(state, targets)
     for warning in layout:
         log.warning("warning: %s", warning)
@@ -183,7 +224,7 @@ def _make_all(project, casebook, plan, state, todo, renderer, maker, options):
         return iter(())
     from .schedule import make_all
 
-    return make_all(project, casebook, plan, state, todo, renderer(), maker=maker, **options)
+    return make_all(project, casebook, plan, state, todo, renderer, maker=maker, **options)
 
 
 class Session:

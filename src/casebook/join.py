@@ -36,8 +36,8 @@ from pathlib import Path
 import pikepdf
 from pikepdf import Array, Dictionary, Name, String
 
-PART_LINK = "x-casebook-part:"  # an href to an anchor in another part of the book
-FOLIO_CHUNK = 32  # folio sheets per part: book pages 1–32, 33–64, …
+from .book import FOLIO_CHUNK, PART_LINK
+
 _SCALE = 0.75  # PDF points per CSS pixel
 
 

@@ -19,7 +19,6 @@ import contextlib
 import hashlib
 import json
 import time
-from dataclasses import dataclass
 
 from weasyprint import Document
 
@@ -35,6 +34,7 @@ from .book import (
 )
 from .errors import ProjectError, RenderError
 from .join import JoinError, Piece, join
+from .made import Layout, Made, PartMade
 from .model import Casebook
 from .paginate import Paginator
 from .plan import BOOK, PARTS, Target
@@ -42,46 +42,6 @@ from .profiles import PROFILES, cmyk_profile
 from .project import Project
 from .publish import write_atomic
 from .render import Renderer
-
-
-@dataclass(frozen=True)
-class Made:
-    """An output, made: its PDF bytes (and, on request, its standalone HTML)."""
-
-    target: Target
-    pdf: bytes
-    pages: int
-    html: str | None
-    seconds: float
-    warnings: tuple[str, ...] = ()  # WeasyPrint's, about the layouts this output uses
-    parts: tuple[str, ...] = ()  # a book's: the keys of the parts it was joined from
-    key: str = ""  # a case PDF's: the hash of what it shows (see `Maker.make`)
-    unchanged: bool = False  # it would be the same as the file written before: not made
-
-
-@dataclass(frozen=True)
-class PartMade:
-    """A book part, laid out now or found kept."""
-
-    book: Target
-    part: str  # a case's slug, or book.FRONT, INDEX, BLANK, FOLIOS + n
-    key: str
-    pages: int
-    laid_out: bool
-    seconds: float
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where a book's parts land, and which kept parts make it (by key)."""
-
-    front: str
-    cases: tuple[str, ...]  # in book order
-    index: str
-    blank: str
-    folios: tuple[str, ...]
-    entries: tuple[tuple[str, int], ...]  # (case slug, first page)
-    index_page: int
 
 
 class Maker:

@@ -19,6 +19,8 @@ tasks run in this process.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import heapq
 import itertools
 import os
@@ -29,6 +31,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from pathlib import Path
 
 from .book import BLANK, FRONT, INDEX, folio_sheets, number_cases
+from .made import Layout
 from .model import Casebook
 from .plan import BOOK, PARTS, TEMPORARY, Plan, State, Target
 from .project import Project
@@ -88,8 +91,6 @@ class _Book:
             return [(_MATTER, ("part", self.target, sheet)) for sheet in self.sheets]
         needed = (FRONT, BLANK, *self.sheets)
         if self.step == 2 and all(p in self.keys for p in needed):
-            from .make import Layout
-
             self.step = 3
             layout = Layout(
                 front=self.keys[FRONT],
@@ -116,10 +117,11 @@ def make_all(
     html: bool,
     jobs: int | None,
     maker=None,
+    workers: Workers | None = None,
 ) -> Iterator:
     """`Made` outputs and `PartMade` book parts, in the order they finish: with `maker` (or one
-    made with `renderer`) in this process when given or when there is one job, else in `jobs`
-    worker processes."""
+    made with `renderer()`) in this process when given or when there is one job, else in
+    `workers` (started early by the build) or in `jobs` worker processes of its own."""
     if not todo:
         return
     books = {t: _Book(t, casebook, plan, state) for t in todo if t.kind == BOOK}
@@ -137,42 +139,76 @@ def make_all(
         previous = record.get("key", "") if state.intact(target) else ""
         push([(_CASE, ("make", target, previous))])
     width = max(1, min(jobs or os.cpu_count() or 1, len(queue)))
-    if maker is not None or width == 1:
-        yield from _run_here(
-            project, casebook, queue, push, books, renderer, maker, source_date, html
-        )
+    if maker is not None or (workers is None and width == 1):
+        here = (project, casebook, queue, push, books, renderer, maker, source_date, html)
+        yield from _run_here(*here)
         return
-    scratch = project.out / TEMPORARY
+    own = workers is None
+    workers = workers or Workers(project, source_date, html, width)
     try:
-        with ProcessPoolExecutor(
-            max_workers=width,
-            initializer=_start_worker,
-            initargs=(project, casebook, source_date, html, scratch),
-        ) as pool:
-            running: dict[Future, int] = {}  # → the order it was handed out in
-            try:
-                while queue or running:
-                    while queue and len(running) < width:
-                        _, number, task = heapq.heappop(queue)
-                        running[pool.submit(_run, task)] = number
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in sorted(finished, key=running.__getitem__):
-                        del running[future]
-                        made = future.result()
-                        push(_followers(books, made))
-                        yield made
-            finally:
-                for future in running:
-                    future.cancel()
+        workers.load(casebook)
+        running: dict[Future, int] = {}  # → the order it was handed out in
+        try:
+            while queue or running:
+                while queue and len(running) < workers.width:
+                    _, number, task = heapq.heappop(queue)
+                    running[workers.submit(task)] = number
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in sorted(finished, key=running.__getitem__):
+                    del running[future]
+                    made = future.result()
+                    push(_followers(books, made))
+                    yield made
+        finally:
+            for future in running:
+                future.cancel()
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if own:
+            workers.close()
+
+
+class Workers:
+    """Worker processes, each with a `Maker`: started, when a build expects work, before the
+    project is even validated, so that WeasyPrint's import (about half a second) and the
+    parsing of the stylesheets overlap the main process's own work. The validated model
+    reaches them through a file in the build's temporary folder, read once per worker."""
+
+    def __init__(self, project: Project, source_date: str | None, html: bool, jobs: int | None):
+        self.width = max(1, jobs or os.cpu_count() or 1)
+        self.scratch = project.out / TEMPORARY
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.width,
+            initializer=_start_worker,
+            initargs=(project, source_date, html, self.scratch),
+        )
+        self.pool.submit(int)  # starts every worker now (they fork at the first task)
+        self.model: Path | None = None
+
+    def load(self, casebook: Casebook) -> None:
+        """Hand the validated model to the workers."""
+        import pickle
+
+        from .publish import write_atomic
+
+        data = pickle.dumps(casebook)
+        self.model = self.scratch / f"model-{hashlib.sha256(data).hexdigest()[:16]}.pickle"
+        write_atomic(self.model, data)
+
+    def submit(self, task: tuple) -> Future:
+        assert self.model is not None, "load the model first"
+        return self.pool.submit(_run, self.model, task)
+
+    def close(self) -> None:
+        """Stop the workers (once they are done starting) and remove their temporary files."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def _run_here(project, casebook, queue, push, books, renderer, maker, source_date, html):
     from .make import Maker
 
     own = maker is None
-    maker = maker or Maker(project, source_date, html, renderer)
+    maker = maker or Maker(project, source_date, html, renderer())
     try:
         while queue:
             method, *args = heapq.heappop(queue)[2]
@@ -194,7 +230,7 @@ def _followers(books: dict, made) -> list:
 
 # ---- Worker processes: one Maker each, made by the pool's initializer ----
 
-_worker: tuple | None = None
+_worker: dict = {}  # this worker's Maker, and the model it was last given
 
 
 def _die_with_parent() -> None:
@@ -209,22 +245,35 @@ def _die_with_parent() -> None:
         pass
 
 
-def _start_worker(
-    project: Project, casebook: Casebook, source_date: str | None, html: bool, scratch: Path
-) -> None:
-    global _worker
+def _start_worker(project: Project, source_date: str | None, html: bool, scratch: Path) -> None:
     _die_with_parent()
     tempfile.tempdir = str(scratch / f"worker-{os.getpid()}")  # WeasyPrint's font folder
     Path(tempfile.tempdir).mkdir(parents=True, exist_ok=True)
     from .make import Maker
+    from .plan import BOOK_STYLESHEETS
     from .render import Renderer
 
-    renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
-    _worker = (Maker(project, source_date, html, renderer), casebook)
+    renderer = Renderer(project.layouts, project.fonts)  # its language set by the model
+    maker = Maker(project, source_date, html, renderer)
+    for name in BOOK_STYLESHEETS:  # parsed now, while the main process validates
+        with contextlib.suppress(Exception):  # a broken one is reported when it is used
+            maker.paginator.stylesheet(name)
+    _worker["maker"] = maker
 
 
-def _run(task: tuple):
-    assert _worker is not None, "_start_worker was not called"
-    maker, casebook = _worker
+def _run(model: Path, task: tuple):
+    maker = _worker["maker"]
+    if _worker.get("model") != model:
+        import pickle
+
+        _worker["casebook"] = pickle.loads(model.read_bytes())
+        _worker["model"] = model
+    casebook = _worker["casebook"]
+    if maker.renderer.source_language != casebook.source.language:
+        from .render import Renderer
+
+        maker.renderer = Renderer(
+            maker.renderer.layouts, maker.renderer.fonts, casebook.source.language
+        )
     method, *args = task
     return getattr(maker, method)(casebook, *args)
