@@ -168,6 +168,10 @@ def build(
 
             return Renderer(project.layouts, project.fonts, casebook.source.language)
 
+        if workers is not None and todo:  # the site's modules, loaded while the workers start
+            import pypdfium2  # noqa: F401
+
+            from . import site
         reporter.start(len(todo))
         parts = {(t.profile, t.language, t.case): t for t in plan.parts}
         try:
