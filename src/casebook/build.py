@@ -116,7 +116,8 @@ def build(
     """Build the outputs of a project into `out`; nothing is written if the content is invalid.
 
     A `session` (kept by `casebook watch`) makes the outputs in this process and keeps fonts,
-    stylesheets and laid-out book parts from one build to the next. Warnings about the layouts
+    stylesheets and templates loaded from one build to the next (every build keeps the books'
+    laid-out parts in `<out>/.casebook/parts/`). Warnings about the layouts
     are logged (and those of outputs that are up to date, again); with `strict` they make the
     build fail with `LayoutWarnings` once every output is written.
     """

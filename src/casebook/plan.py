@@ -286,11 +286,7 @@ class State:
         """An output written: `parts`, for a book, are the keys of the parts it was joined from;
         `key`, for a case PDF, the hash of what it shows."""
         self.records[str(target.path)] = {
-            "kind": target.kind,
-            "profile": target.profile,
-            "language": target.language,
-            "case": target.case,
-            "fingerprint": target.fingerprint,
+            **_what(target),
             "sha256": hashlib.sha256(data).hexdigest(),
             "bytes": len(data),
             "pages": pages,
@@ -306,15 +302,7 @@ class State:
     def record_part(self, target: Target, key: str, pages: int) -> None:
         """A book's case part kept as PARTS/<key>.pdf: while its inputs do not change, a build
         takes it as it is without even rendering it."""
-        self.records[str(target.path)] = {
-            "kind": target.kind,
-            "profile": target.profile,
-            "language": target.language,
-            "case": target.case,
-            "fingerprint": target.fingerprint,
-            "key": key,
-            "pages": pages,
-        }
+        self.records[str(target.path)] = {**_what(target), "key": key, "pages": pages}
 
     def forget_parts(self) -> None:
         """Remove kept parts that no record uses any more (the cache does not grow without
@@ -351,3 +339,14 @@ class State:
         except OSError:
             pass
         write_atomic(self.path, text.encode("utf-8"))
+
+
+def _what(target: Target) -> dict:
+    """What the state records of every output and part: what it is, and what it was made from."""
+    return {
+        "kind": target.kind,
+        "profile": target.profile,
+        "language": target.language,
+        "case": target.case,
+        "fingerprint": target.fingerprint,
+    }
