@@ -271,6 +271,11 @@ def _publish(project: Project, state: State, made) -> None:
         write_atomic(target.with_suffix(".html"), made.html.encode("utf-8"))
     write_atomic(target, made.pdf)
     state.record(made.target, made.pdf, made.pages, made.warnings, made.parts, made.key)
+    if made.thumbnail is not None:
+        from .site import write_thumbnail
+
+        record = state.records[str(made.target.path)]
+        write_thumbnail(project.out, str(made.target.path), record, *made.thumbnail)
 
 
 def _layout_warnings(state: State, targets: list[Target]) -> list[str]:

@@ -138,16 +138,14 @@ class _StructTree:
             del kid.P  # or the copy would bring their /Document and its root along
         for page in source.pages:
             self.book.pages.append(page)
-        nums = theirs.ParentTree.Nums
+        # One copy of their /ParentTree brings every element it maps (pikepdf maps the pages and
+        # links already copied to their copies); its entries are appended with shifted keys.
+        nums = self.book.copy_foreign(theirs.ParentTree).Nums
         for i in range(0, len(nums), 2):
-            value = nums[i + 1]
-            if isinstance(value, Array):
-                copied = Array([_copied(self.book, item) for item in value])
-            else:
-                copied = self.book.copy_foreign(value)
-            self.nums.append(int(nums[i]) + self.shift)
-            self.nums.append(copied)
-            self.next_key = max(self.next_key, int(nums[i]) + self.shift + 1)
+            key = int(nums[i]) + self.shift
+            self.nums.append(key)
+            self.nums.append(nums[i + 1])
+            self.next_key = max(self.next_key, key + 1)
         for kid in kids:
             element = self.book.copy_foreign(kid)
             element.P = self.document

@@ -21,6 +21,7 @@ class Made:
     parts: tuple[str, ...] = ()  # a book's: the keys of the parts it was joined from
     key: str = ""  # a case PDF's: the hash of what it shows (see `Maker.make`)
     unchanged: bool = False  # it would be the same as the file written before: not made
+    thumbnail: tuple[bytes, int, int] | None = None  # a screen PDF's first page (site.py)
 
 
 @dataclass(frozen=True)

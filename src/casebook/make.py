@@ -38,7 +38,7 @@ from .made import Layout, Made, PartMade
 from .model import Casebook
 from .paginate import Paginator
 from .plan import BOOK, PARTS, Target
-from .profiles import PROFILES, cmyk_profile
+from .profiles import PROFILES, SCREEN, cmyk_profile
 from .project import Project
 from .publish import write_atomic
 from .render import Renderer
@@ -90,7 +90,10 @@ class Maker:
         warnings = tuple(dict.fromkeys(self.paginator.noted))
         html = render(True).html if self.html else None
         seconds = time.perf_counter() - started
-        return Made(target, pdf, len(document.pages), html, seconds, warnings, key=key)
+        return Made(
+            target, pdf, len(document.pages), html, seconds, warnings, key=key,
+            thumbnail=_thumbnail(target, pdf),
+        )  # fmt: skip
 
     def documents(self, casebook: Casebook, target: Target) -> dict[str, Document]:
         """`target`'s laid-out pages, unwritten and not kept, for proofreading: a case PDF's
@@ -204,7 +207,19 @@ class Maker:
                 self.source_date,
             )  # fmt: skip
         seconds = time.perf_counter() - started
-        return Made(book, pdf, pages, html, seconds, warnings, keys)
+        return Made(
+            book, pdf, pages, html, seconds, warnings, keys, thumbnail=_thumbnail(book, pdf)
+        )
+
+
+def _thumbnail(target: Target, pdf: bytes) -> tuple[bytes, int, int] | None:
+    """The downloads page's thumbnail of a screen PDF, drawn here, in parallel with the other
+    workers, rather than by the main process after the last PDF."""
+    if target.profile != SCREEN.name:
+        return None
+    from .site import thumbnail
+
+    return thumbnail(pdf)
 
 
 def _images(case) -> list[str]:
