@@ -2,6 +2,7 @@
 
     python benchmarks/bench_build.py                 # N = 10, 50, 200, 1000
     python benchmarks/bench_build.py --sizes 10 50   # a quicker run
+    python benchmarks/bench_build.py --sizes 1000 --core   # cold, no-op and edit only
 
 For each N it writes a project of N cases (the ten shipped cases repeated under new slugs and
 coalition names; every fifth one with the shipped Spanish translation) and measures, each build
@@ -154,7 +155,7 @@ def pages_written(out: Path) -> tuple[int, int, int]:
     return total, book, count
 
 
-def bench(size: int, work: Path) -> dict:
+def bench(size: int, work: Path, core: bool = False) -> dict:
     root = work / f"n{size}"
     content = make_corpus(root, size)
     out = root / "build"
@@ -164,6 +165,9 @@ def bench(size: int, work: Path) -> dict:
     edited = sorted((content / "cases").iterdir())[size // 2] / "en.yaml"
     edited.write_text(edited.read_text(encoding="utf-8").replace(" the ", " the  ", 1))
     edit, _ = timed_build(content, out)
+    if core:  # the three builds a publisher runs all day; the rest takes hours at N = 1000
+        shutil.rmtree(root)
+        return _row(size, pdfs, total_pages, book_pages, cold, noop, edit, peak)
     serial, serial_peak = timed_build(content, root / "build-j1", "--jobs", "1")
     watch_edit = watch_mode_edit(content, root / "build-watch", edited)
     timed_build(content, root / "build-html", "--html")
@@ -193,9 +197,27 @@ def bench(size: int, work: Path) -> dict:
     }
 
 
+def _row(size, pdfs, total_pages, book_pages, cold, noop, edit, peak) -> dict:
+    row = {
+        "cases": size, "pdfs": pdfs, "pages": total_pages, "book pages": book_pages,
+        "cold s": cold, "no-op s": noop, "no-op %": 100 * noop / cold,
+        "edit s": edit, "edit %": 100 * edit / cold,
+    }  # fmt: skip
+    rest = ("watch edit s", "watch edit %", "jobs=1 s", "speed-up", "peak MB")
+    row.update(dict.fromkeys(rest, "—"))
+    row.update(
+        {"peak MB": peak / 2**20, "jobs=1 peak MB": "—", "ms/page": 1000 * cold / total_pages}
+    )
+    row.update({"naive s": "—", "cold/naive": "—"})
+    return row
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200, 1000])
+    parser.add_argument(
+        "--core", action="store_true", help="only the cold, no-op and one-case edit builds"
+    )
     args = parser.parse_args()
     print(
         f"# {platform.node()}: {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -203,7 +225,7 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="casebook-bench-") as work:
         for number, size in enumerate(args.sizes):
-            row = bench(size, Path(work))
+            row = bench(size, Path(work), args.core)
             if number == 0:
                 print("| " + " | ".join(row) + " |")
                 print("|" + "---|" * len(row))
