@@ -42,6 +42,12 @@ Contents = tuple[tuple[str | None, tuple[Entry, ...]], ...]
 Index = tuple[tuple[str, tuple[tuple[str | None, tuple[Entry, ...]], ...]], ...]
 
 
+def is_furniture(part: str) -> bool:
+    """Whether a part is page furniture (the blank page, a folio sheet): the same pages in
+    every book of a profile and page size, whatever its language."""
+    return part == BLANK or part.startswith(FOLIOS)
+
+
 def number_cases(cases: tuple, pages: list[int]) -> tuple[list[Entry], int]:
     """Each case's (or slug's) first page from the page counts of the case parts, and the
     index's first page."""

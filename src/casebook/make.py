@@ -23,11 +23,11 @@ import time
 from weasyprint import Document
 
 from .book import (
-    FOLIOS,
     FRONT,
     INDEX,
     NAMED_PARTS,
     Entry,
+    is_furniture,
     number_cases,
     part_document,
     whole_book_html,
@@ -131,15 +131,16 @@ class Maker:
     ) -> PartMade:
         """One part of `book`, found kept or laid out and kept."""
         started = time.perf_counter()
-        edition = casebook.edition(book.language)
+        furniture = is_furniture(part)  # the same in every language: made from the source's
+        edition = casebook.source if furniture else casebook.edition(book.language)
         numbered = [Entry(edition.case(slug), page) for slug, page in entries]
         source = part_document(
             self.renderer, edition, book.stylesheets, part, self.source_date, numbered, index_page
         )
         case = None
-        if part not in NAMED_PARTS and not part.startswith(FOLIOS):
+        if part not in NAMED_PARTS and not furniture:
             case = edition.case(part)
-        key = _key([book.looks, part, source.html, *_images(case)])
+        key = _key([book.furniture if furniture else book.looks, part, source.html, *_images(case)])
         sidecar = self.parts / f"{key}.json"
         if sidecar.is_file() and (self.parts / f"{key}.pdf").is_file():
             pages = json.loads(sidecar.read_text(encoding="utf-8"))["pages"]

@@ -62,6 +62,7 @@ class Target:
     inputs: tuple[Path, ...]  # every file it is made from
     fingerprint: str  # of every input, the versions of casebook and WeasyPrint, the source date
     looks: str = ""  # of the inputs that are not content: layouts, fonts, catalogue, profile
+    furniture: str = ""  # a book's: `looks` but the catalogue (its blank page, folio sheets)
 
 
 @dataclass(frozen=True)
@@ -159,10 +160,13 @@ def make_plan(
             inputs = (*content, *used, *shared)
             path = profile.path(edition.language, slug or BOOK)
             looks = prints.of((*used, *looks_shared), root, {**extra, "profile": profile.name})
+            furniture = tuple(p for p in (*used, *looks_shared) if p not in catalogue)
+            furniture = prints.of(furniture, root, {**extra, "profile": profile.name})
             fingerprint = prints.of(inputs, root, {**extra, "out": str(path)})
             made = Target(
                 kind, profile.name, edition.language, slug, path,
                 templates, stylesheets, inputs, fingerprint, looks,
+                furniture if kind == BOOK else "",
             )  # fmt: skip
             (books if kind == BOOK else cases).append(made)
             if kind != BOOK:

@@ -7,7 +7,8 @@ A case PDF is one task. A book is a small graph of tasks (book.py, make.py):
                                     │  kept is not even looked at: its key and pages are in
                                     │  the state file)
         → its contents and index (they need every case's first page)
-        → its folio sheets (they need the book's page count; kept from build to build)
+        → its folio sheets (they need the book's page count; kept from build to build, and,
+          like the blank page, laid out once for all the books of a profile: `_Furniture`)
         → the join (every part kept) → the book
 
 Tasks wait in a queue ordered by how close they are to finishing an output (joins first, then
@@ -30,7 +31,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
-from .book import BLANK, FRONT, INDEX, folio_sheets, number_cases
+from .book import BLANK, FRONT, INDEX, folio_sheets, is_furniture, number_cases
 from .made import Layout
 from .model import Casebook
 from .plan import BOOK, PARTS, TEMPORARY, Plan, State, Target
@@ -105,6 +106,34 @@ class _Book:
         return []
 
 
+class _Furniture:
+    """The pages that every book of a profile shares whatever its language (the blank page, the
+    folio sheets): each laid out once, for whichever book asks first, and given to the others."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple, tuple[str, int]] = {}
+        self.waiting: dict[tuple, list[_Book]] = {}
+
+    def ask(self, book: _Book, part: str) -> tuple[bool, list[tuple[int, tuple]]]:
+        """Whether `book` is the first to ask for `part` (and lays it out), and the tasks that
+        its being there already releases."""
+        shared = (book.target.profile, book.target.furniture, part)
+        if shared in self.found:
+            return False, book.done(part, *self.found[shared])
+        first = shared not in self.waiting
+        self.waiting.setdefault(shared, []).append(book)
+        return first, []
+
+    def done(self, made) -> list[tuple[int, tuple]]:
+        shared = (made.book.profile, made.book.furniture, made.part)
+        self.found[shared] = (made.key, made.pages)
+        return [
+            t
+            for book in self.waiting.pop(shared)
+            for t in book.done(made.part, made.key, made.pages)
+        ]
+
+
 def make_all(
     project: Project,
     casebook: Casebook,
@@ -125,12 +154,25 @@ def make_all(
     if not todo:
         return
     books = {t: _Book(t, casebook, plan, state) for t in todo if t.kind == BOOK}
+    furniture = _Furniture()
     queue: list = []
     order = itertools.count()
 
     def push(tasks):
         for priority, task in tasks:
+            if task[0] == "part" and is_furniture(task[2]):
+                first, released = furniture.ask(books[task[1]], task[2])
+                push(released)
+                if not first:
+                    continue
             heapq.heappush(queue, (priority, next(order), task))
+
+    def followers(made) -> list:  # the tasks that a finished part releases
+        if not hasattr(made, "part"):
+            return []
+        if is_furniture(made.part):
+            return furniture.done(made)
+        return books[made.book].done(made.part, made.key, made.pages)
 
     for book in books.values():
         push(book.start())
@@ -140,7 +182,7 @@ def make_all(
         push([(_CASE, ("make", target, previous))])
     width = max(1, min(jobs or os.cpu_count() or 1, len(queue)))
     if maker is not None or (workers is None and width == 1):
-        here = (project, casebook, queue, push, books, renderer, maker, source_date, html)
+        here = (project, casebook, queue, push, followers, renderer, maker, source_date, html)
         yield from _run_here(*here)
         return
     own = workers is None
@@ -157,7 +199,7 @@ def make_all(
                 for future in sorted(finished, key=running.__getitem__):
                     del running[future]
                     made = future.result()
-                    push(_followers(books, made))
+                    push(followers(made))
                     yield made
         finally:
             for future in running:
@@ -204,7 +246,7 @@ class Workers:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def _run_here(project, casebook, queue, push, books, renderer, maker, source_date, html):
+def _run_here(project, casebook, queue, push, followers, renderer, maker, source_date, html):
     from .make import Maker
 
     own = maker is None
@@ -213,19 +255,11 @@ def _run_here(project, casebook, queue, push, books, renderer, maker, source_dat
         while queue:
             method, *args = heapq.heappop(queue)[2]
             made = getattr(maker, method)(casebook, *args)
-            push(_followers(books, made))
+            push(followers(made))
             yield made
     finally:
         if own:
             maker.close()
-
-
-def _followers(books: dict, made) -> list:
-    """The tasks that a finished part releases."""
-    book = getattr(made, "book", None)
-    if book is None:
-        return []
-    return books[book].done(made.part, made.key, made.pages)
 
 
 # ---- Worker processes: one Maker each, made by the pool's initializer ----
