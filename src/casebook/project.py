@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ProjectError
 
-# The layouts and fonts that ship with casebook (a checkout or an editable install).
-SHIPPED_ROOT = Path(__file__).resolve().parents[2]
+
+def packaged(name: str) -> Path:
+    """A folder of the default theme that ships with casebook, `layouts` or `fonts`: installed,
+    the data-only package casebook.layouts or casebook.fonts (pyproject.toml maps the
+    repository's folders to them); in a checkout or an editable install, which cannot import a
+    data-only package mapped outside the package's own folder, the repository's folder."""
+    try:
+        module = importlib.import_module(f"casebook.{name}")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parents[2] / name
+    return Path(next(iter(module.__path__)))
 
 
 @dataclass(frozen=True)
@@ -28,8 +38,8 @@ class Project:
                 "(the one that holds content/) or point to the content with --content DIR"
             )
         root = content.parent
-        layouts = root / "layouts" if (root / "layouts").is_dir() else SHIPPED_ROOT / "layouts"
-        fonts = root / "fonts" if (root / "fonts").is_dir() else SHIPPED_ROOT / "fonts"
+        layouts = root / "layouts" if (root / "layouts").is_dir() else packaged("layouts")
+        fonts = root / "fonts" if (root / "fonts").is_dir() else packaged("fonts")
         if not (layouts / "case.html.j2").is_file():
             raise ProjectError(f"{layouts} holds no case.html.j2: the layouts are missing")
         return cls(content, layouts, fonts, Path(out).resolve())
