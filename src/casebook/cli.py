@@ -117,6 +117,15 @@ def _parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="default: 127.0.0.1 (this machine only)"
     )
 
+    new_cmd = commands.add_parser(
+        "new", help="start a new publication in DIR: an example case, ready to build"
+    )
+    new_cmd.add_argument("directory", metavar="DIR", help="a new or empty folder")
+    new_cmd.add_argument(
+        "--debug", action="store_true", help="show a traceback for unexpected errors"
+    )
+    new_cmd.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+
     check_cmd = commands.add_parser("check", help="check the content and report every problem")
     common(check_cmd)
 
@@ -199,6 +208,15 @@ def main(argv: list[str] | None = None) -> int:
             watch(args.content, args.out, host=args.host, port=args.port)
         elif args.command == "translations":
             return run_translations(args)
+        elif args.command == "new":
+            from .starter import new_project
+
+            written = new_project(args.directory)
+            log.info(
+                "wrote %d files in %s: see its README.md, then run casebook build there",
+                len(written),
+                args.directory,
+            )
         else:
             if args.jobs is not None and args.jobs < 1:
                 raise CasebookError("--jobs must be 1 or more")
