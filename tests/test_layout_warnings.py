@@ -3,6 +3,7 @@ of an output that uses it; `--strict` makes it an error, as MkDocs' strict mode 
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
@@ -60,3 +61,46 @@ def test_the_shipped_layouts_draw_no_warning(every_profile):
 
     records = State(every_profile).outputs
     assert records and all(r["warnings"] == [] for r in records.values())
+
+
+@pytest.fixture
+def layouts_copy(scratch):
+    """A bilingual project with its own copy of the layouts, to break."""
+    from .conftest import BILINGUAL
+
+    shutil.copytree(ROOT / "layouts", scratch.root / "layouts")
+    scratch.write("casebook.yaml", BILINGUAL)
+    scratch.case("the-case")
+    return scratch
+
+
+def build_fails(scratch, capsys) -> str:
+    """The command's message for a build that stops on a mistake in the layouts (exit 4)."""
+    args = ["build", "--content", str(scratch.content), "--out", str(scratch.out), "--jobs", "1"]
+    assert main(args) == 4
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "internal error" not in err
+    return err
+
+
+def test_a_template_that_does_not_parse_names_its_file_and_line(layouts_copy, capsys):
+    template = layouts_copy.root / "layouts" / "case-body.html.j2"
+    lines = template.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, "{% if %}")
+    template.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    err = build_fails(layouts_copy, capsys)
+    assert "casebook: layouts/case-body.html.j2:4: the template does not parse: " in err
+
+
+def test_a_template_asked_for_and_missing_names_who_asks(layouts_copy, capsys):
+    (layouts_copy.root / "layouts" / "meta.j2").unlink()
+    err = build_fails(layouts_copy, capsys)
+    assert re.search(r"layouts/[\w.-]+\.html\.j2 asks for 'meta\.j2' \(extends, include or", err)
+
+
+def test_a_catalogue_that_does_not_load_names_its_line(layouts_copy, capsys):
+    catalogue = layouts_copy.root / "layouts" / "locale" / "es.po"
+    lines = catalogue.read_text(encoding="utf-8").splitlines()
+    catalogue.write_text("\n".join([*lines, "", 'msgid "Broken']) + "\n", encoding="utf-8")
+    err = build_fails(layouts_copy, capsys)
+    assert f"casebook: layouts/locale/es.po:{len(lines) + 1}: the catalogue does not load" in err

@@ -22,7 +22,11 @@ EXIT_CODES = {
         "a document could not be laid out (a refused reference, an image that cannot be drawn, "
         "a page limit), or `build --strict` met warnings about the layouts"
     ),
-    4: "the project is not usable (no casebook.yaml, no layouts, a missing catalogue)",
+    4: (
+        "the project is not usable (no casebook.yaml, no layouts, a missing catalogue), or its "
+        "layouts have a mistake that stops a build (a template that does not parse or asks for "
+        "one that is missing, a catalogue that does not load: named with its file and line)"
+    ),
     5: "a file could not be read or written (permissions, disk space, a file for a folder)",
     70: "an internal error: a bug in casebook (`--debug` shows the traceback)",
     130: "interrupted (Ctrl-C); published files are unchanged or complete",

@@ -19,6 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from . import __version__
+from .errors import ProjectError
 from .model import Case, Casebook, Edition
 from .profiles import PRINT, PROFILES, SCREEN, Profile, cmyk_profile
 from .project import Project
@@ -196,15 +197,21 @@ def site_fingerprint(plan: Plan, state: State) -> str:
 def _templates(layouts: Path, entries: tuple[str, ...]) -> tuple[str, ...]:
     """`entries` and every template they extend, include or import, found by reading them (no
     Jinja2 import: a build with nothing to make stays light)."""
-    found, todo = [], list(entries)
+    found, todo = [], [(name, None) for name in entries]
     while todo:
-        name = todo.pop(0)
+        name, user = todo.pop(0)
         if name in found:
             continue
-        found.append(name)
         path = layouts / name
-        if path.is_file():
-            todo += _REFERENCE.findall(path.read_text(encoding="utf-8"))
+        if not path.is_file():
+            who = (
+                f"layouts/{user} asks for {name!r} (extends, include or import), which"
+                if user
+                else f"{name!r}"
+            )
+            raise ProjectError(f"{who} is not in the layouts ({layouts})")
+        found.append(name)
+        todo += [(used, name) for used in _REFERENCE.findall(path.read_text(encoding="utf-8"))]
     return tuple(found)
 
 

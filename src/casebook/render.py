@@ -6,9 +6,11 @@ loudly instead of printing nothing. No WeasyPrint here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gettext
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -19,7 +21,7 @@ from babel import Locale
 from babel.dates import format_skeleton
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import PoFileError, read_po
 from babel.support import Translations
 from markupsafe import Markup
 
@@ -127,11 +129,12 @@ class Renderer:
         `base` is the folder that relative references resolve in. A `standalone` document
         links its stylesheets, for a browser or plain `weasyprint`.
         """
-        html = (
-            self.environment(lang)
-            .get_template(template)
-            .render(stylesheets=stylesheets, standalone=standalone, lang=lang, **context)
-        )
+        with layout_mistakes(self.layouts):
+            html = (
+                self.environment(lang)
+                .get_template(template)
+                .render(stylesheets=stylesheets, standalone=standalone, lang=lang, **context)
+            )
         return HtmlDocument(join_compounds(html), base, stylesheets)
 
     @cached_property
@@ -141,23 +144,49 @@ class Renderer:
     @cached_property
     def font_css(self) -> str:
         """The @font-face rules of the fonts present (layouts/fonts.css.j2)."""
-        return self.environment(self.source_language).get_template("fonts.css.j2").render()
+        with layout_mistakes(self.layouts):
+            return self.environment(self.source_language).get_template("fonts.css.j2").render()
 
     def page(self, template: str, edition: Edition, **context: Any) -> str:
         """A web page (the downloads page, the watch preview) of `edition`, in its language."""
-        env = self.environment(edition.language)
-        return env.get_template(template).render(
-            lang=edition.language, publication=edition, **context
-        )
+        with layout_mistakes(self.layouts):
+            env = self.environment(edition.language)
+            return env.get_template(template).render(
+                lang=edition.language, publication=edition, **context
+            )
+
+
+@contextlib.contextmanager
+def layout_mistakes(layouts: Path) -> Iterator[None]:
+    """A template of layouts/ that does not parse, or includes one that is not there: a
+    `ProjectError` naming the file and the line, not an internal error."""
+    try:
+        yield
+    except jinja2.TemplateSyntaxError as exc:
+        name = exc.name or (Path(exc.filename).name if exc.filename else "a template")
+        raise ProjectError(
+            f"layouts/{name}:{exc.lineno}: the template does not parse: {exc.message}"
+        ) from None
+    except jinja2.TemplateNotFound as exc:
+        raise ProjectError(
+            f"layouts/ has no template {exc.name!r}, which a template asks for "
+            f"(extends, include or import); the layouts are in {layouts}"
+        ) from None
 
 
 def catalogue(layouts: Path, lang: str, source_language: str) -> gettext.NullTranslations:
     """The gettext translations for `lang` (none for the source language, whose words are the
-    templates' own)."""
+    templates' own); a `ProjectError` naming the line if the catalogue does not load."""
     if lang == source_language:
         return gettext.NullTranslations()
-    with catalogue_path(layouts, lang).open("rb") as handle:
-        messages = read_po(handle, locale=lang)
+    path = catalogue_path(layouts, lang)
+    try:
+        with path.open("rb") as handle:
+            messages = read_po(handle, locale=lang, abort_invalid=True)
+    except PoFileError as exc:
+        raise ProjectError(
+            f"layouts/locale/{path.name}:{exc.lineno}: the catalogue does not load: {exc}"
+        ) from None
     compiled = io.BytesIO()
     write_mo(compiled, messages)
     compiled.seek(0)
