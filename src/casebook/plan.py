@@ -40,7 +40,7 @@ BOOK_TEMPLATES = (
     "book-blank.html.j2",
     "book.html.j2",  # the whole book as one document, with --html
 )
-CASE_STYLESHEETS = ("print.css",)  # after the @font-face rules of the fonts present
+CASE_STYLESHEETS = ("tokens.css", "print.css")  # after the @font-face rules of the fonts present
 BOOK_STYLESHEETS = (*CASE_STYLESHEETS, "book.css")
 PAGE_SIZE_STYLESHEETS = {"A4": (), "letter": ("letter.css",)}
 _REFERENCE = re.compile(r"""{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")

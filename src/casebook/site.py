@@ -24,6 +24,7 @@ from .publish import inside, write_atomic
 from .render import Renderer
 
 THUMBNAIL_WIDTH = 360  # pixels: shown at 120–180 CSS pixels, sharp on high-density screens
+SITE_STYLESHEETS = ("tokens.css", "site.css")  # copied from layouts/, linked by index.html.j2
 SITE_FONTS = (
     "SourceSerif4-Regular.ttf",
     "SourceSerif4-It.ttf",
@@ -55,7 +56,8 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
         page = _page(edition, casebook, pdfs, renderer, root)
         target = SITE_PAGE if not root else f"{edition.language}/{SITE_PAGE}"
         _write_if_changed(inside(out, target), page.encode("utf-8"))
-    _write_if_changed(out / "site.css", (renderer.layouts / "site.css").read_bytes())
+    for sheet in SITE_STYLESHEETS:
+        _write_if_changed(out / sheet, (renderer.layouts / sheet).read_bytes())
     for name in SITE_FONTS:
         source = renderer.fonts / name
         if source.is_file():
