@@ -143,9 +143,15 @@ class Renderer:
 
     @cached_property
     def font_css(self) -> str:
-        """The @font-face rules of the fonts present (layouts/fonts.css.j2)."""
+        """The @font-face rules of the fonts present (layouts/fonts.css.j2), for the PDFs."""
+        return self.web_font_css(None)
+
+    def web_font_css(self, fonts_url: str | None) -> str:
+        """The same rules with each font at `fonts_url` + its file name (a web page's)."""
+        context = {} if fonts_url is None else {"fonts_url": fonts_url}
         with layout_mistakes(self.layouts):
-            return self.environment(self.source_language).get_template("fonts.css.j2").render()
+            template = self.environment(self.source_language).get_template("fonts.css.j2")
+            return template.render(**context)
 
     def page(self, template: str, edition: Edition, **context: Any) -> str:
         """A web page (the downloads page, the watch preview) of `edition`, in its language."""

@@ -25,13 +25,6 @@ from .render import Renderer
 
 THUMBNAIL_WIDTH = 360  # pixels: shown at 120–180 CSS pixels, sharp on high-density screens
 SITE_STYLESHEETS = ("tokens.css", "site.css")  # copied from layouts/, linked by index.html.j2
-SITE_FONTS = (
-    "SourceSerif4-Regular.ttf",
-    "SourceSerif4-It.ttf",
-    "SourceSans3-Regular.ttf",
-    "SourceSans3-Semibold.ttf",
-    "SourceSans3-Bold.ttf",
-)
 
 
 @dataclass(frozen=True)
@@ -58,10 +51,9 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
         _write_if_changed(inside(out, target), page.encode("utf-8"))
     for sheet in SITE_STYLESHEETS:
         _write_if_changed(out / sheet, (renderer.layouts / sheet).read_bytes())
-    for name in SITE_FONTS:
-        source = renderer.fonts / name
-        if source.is_file():
-            _write_if_changed(out / "fonts" / name, source.read_bytes())
+    _write_if_changed(out / "fonts.css", renderer.web_font_css("fonts/").encode("utf-8"))
+    for face in renderer.font_faces:  # every font present; a browser loads those it uses
+        _write_if_changed(out / "fonts" / face.path.name, face.path.read_bytes())
 
 
 def _thumbnail(out: Path, path: str, record: dict) -> None:

@@ -69,7 +69,6 @@ class Preview:
 
 class Handler(SimpleHTTPRequestHandler):
     preview: Preview
-    fonts: Path
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -77,11 +76,6 @@ class Handler(SimpleHTTPRequestHandler):
             return self._send(*self.preview.page())
         if path == "/__casebook/builds":
             return self._send(str(self.preview.builds).encode(), "text/plain")
-        if path.startswith("/__casebook/fonts/"):
-            font = (self.fonts / path.rsplit("/", 1)[1]).resolve()
-            if font.parent == self.fonts.resolve() and font.is_file():
-                return self._send(font.read_bytes(), "font/ttf")
-            return self.send_error(404)
         return super().do_GET()
 
     def _send(self, body: bytes, kind: str) -> None:
@@ -96,9 +90,10 @@ class Handler(SimpleHTTPRequestHandler):
         log.debug(format, *args)
 
 
-def serve(preview: Preview, fonts: Path, host: str, port: int) -> ThreadingHTTPServer:
-    """Serve the output folder and the preview page in a background thread."""
-    handler = type("BoundHandler", (Handler,), {"preview": preview, "fonts": fonts})
+def serve(preview: Preview, host: str, port: int) -> ThreadingHTTPServer:
+    """Serve the output folder (with the fonts and stylesheets the site copies into it) and the
+    preview page in a background thread."""
+    handler = type("BoundHandler", (Handler,), {"preview": preview})
     server = ThreadingHTTPServer((host, port), partial(handler, directory=str(preview.out)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -120,7 +115,7 @@ def watch(
     out.mkdir(parents=True, exist_ok=True)
     preview = Preview(project.content, out)
     preview.rebuild()
-    server = serve(preview, project.fonts, host, port)
+    server = serve(preview, host, port)
     log.info("serving %s on http://%s:%d/ (Ctrl-C to stop)", out, host, server.server_port)
     roots = [str(p) for p in (project.content, project.layouts, project.fonts)]
     try:
