@@ -66,19 +66,10 @@ class Maker:
         re-stamp), nothing but the news that it is unchanged."""
         started = time.perf_counter()
         self.paginator.noted = []
-        edition = casebook.edition(target.language)
-        case = edition.case(target.case)
+        case = casebook.edition(target.language).case(target.case)
         profile = PROFILES[target.profile]
-        context = {"case": case, "publication": edition, "source_date": self.source_date}
-
-        def render(standalone: bool):
-            return self.renderer.render(
-                target.templates[0], case.folder, target.stylesheets, standalone,
-                lang=edition.language, **context,
-            )  # fmt: skip
-
         what = f"{case.folder.name}/{case.language}.yaml"
-        source = render(False)
+        source = self._case_html(casebook, target)
         key = _key([target.looks, source.html, *_images(case)])
         if key == previous and not self.html:
             return Made(
@@ -88,11 +79,21 @@ class Maker:
         document = self.paginator.lay_out(source, what, cmyk)
         pdf = self.paginator.write(document, None, profile.variant, what)
         warnings = tuple(dict.fromkeys(self.paginator.noted))
-        html = render(True).html if self.html else None
+        html = self._case_html(casebook, target, standalone=True).html if self.html else None
         seconds = time.perf_counter() - started
         return Made(
             target, pdf, len(document.pages), html, seconds, warnings, key=key,
             thumbnail=_thumbnail(target, pdf),
+        )  # fmt: skip
+
+    def _case_html(self, casebook: Casebook, target: Target, standalone: bool = False):
+        """A case PDF's HTML (`standalone`: linking its stylesheets, for `--html`)."""
+        edition = casebook.edition(target.language)
+        case = edition.case(target.case)
+        return self.renderer.render(
+            target.templates[0], case.folder, target.stylesheets, standalone,
+            lang=edition.language, case=case, publication=edition,
+            source_date=self.source_date,
         )  # fmt: skip
 
     def documents(self, casebook: Casebook, target: Target) -> dict[str, Document]:
@@ -101,12 +102,7 @@ class Maker:
         edition = casebook.edition(target.language)
         cmyk = cmyk_profile() if PROFILES[target.profile].cmyk else None
         if target.kind != BOOK:
-            case = edition.case(target.case)
-            source = self.renderer.render(
-                target.templates[0], case.folder, target.stylesheets,
-                lang=edition.language, case=case, publication=edition,
-                source_date=self.source_date,
-            )  # fmt: skip
+            source = self._case_html(casebook, target)
             return {str(target.path): self.paginator.lay_out(source, str(target.path), cmyk)}
 
         def lay_out(part: str, *numbered) -> Document:

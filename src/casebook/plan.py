@@ -315,6 +315,17 @@ class State:
         takes it as it is without even rendering it."""
         self.records[str(target.path)] = {**_what(target), "key": key, "pages": pages}
 
+    def kept_part(self, target: Target) -> tuple[str, int] | None:
+        """The key and pages of a case part made from exactly `target`'s inputs and still kept
+        (its PDF and what the join reads about it); None if it must be looked at again."""
+        record = self.records.get(str(target.path))
+        if not record or record.get("fingerprint") != target.fingerprint:
+            return None
+        kept = self.out / PARTS / record["key"]
+        if not (kept.with_suffix(".json").is_file() and kept.with_suffix(".pdf").is_file()):
+            return None
+        return record["key"], record["pages"]
+
     def forget_parts(self) -> None:
         """Remove kept parts that no record uses any more (the cache does not grow without
         end: a part stays while its case part or a book joined from it is recorded)."""

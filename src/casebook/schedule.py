@@ -34,7 +34,7 @@ from pathlib import Path
 from .book import BLANK, FRONT, INDEX, folio_sheets, is_furniture, number_cases
 from .made import Layout
 from .model import Casebook
-from .plan import BOOK, PARTS, TEMPORARY, Plan, State, Target
+from .plan import BOOK, TEMPORARY, Plan, State, Target
 from .project import Project
 
 # Task priorities: lower runs first.
@@ -49,16 +49,10 @@ class _Book:
         self.slugs = [case.slug for case in casebook.edition(target.language).cases]
         self.pages: dict[str, int] = {}  # part → pages, once known
         self.keys: dict[str, str] = {}  # part → key
-        kept = state.out / PARTS
         for slug, part in plan.parts_of(target).items():
-            record = state.records.get(str(part.path))
-            if (
-                record
-                and record.get("fingerprint") == part.fingerprint
-                and (kept / f"{record['key']}.json").is_file()
-                and (kept / f"{record['key']}.pdf").is_file()
-            ):
-                self.keys[slug], self.pages[slug] = record["key"], record["pages"]
+            kept = state.kept_part(part)
+            if kept is not None:
+                self.keys[slug], self.pages[slug] = kept
         record = state.records.get(str(target.path), {})
         self.previous = tuple(record.get("parts", ())) if state.intact(target) else ()
         self.step = 0
