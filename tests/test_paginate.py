@@ -14,12 +14,13 @@ from pypdf import PdfReader
 from casebook import paginate
 from casebook.errors import RenderError
 from casebook.paginate import Paginator, ProjectFetcher
+from casebook.project import Theme
 from casebook.render import HtmlDocument, Renderer
 
 from .conftest import ROOT
 
-LAYOUTS = ROOT / "layouts"
-FONTS = ROOT / "fonts"
+LAYOUTS = Theme("layouts", ROOT / "layouts")
+FONTS = Theme("fonts", ROOT / "fonts")
 
 TWO_PAGES = """\
 <!DOCTYPE html>
@@ -191,7 +192,7 @@ def test_a_stylesheet_loading_a_file_from_outside_is_refused(tmp_path, font_css)
     outside = tmp_path / "outside.css"
     outside.write_text("p { color: red }")
     (layouts / "bad.css").write_text(f'@import url("{outside.as_uri()}");\n')
-    paginator = Paginator(layouts, FONTS, font_css)
+    paginator = Paginator(Theme("layouts", LAYOUTS.packaged, layouts), FONTS, font_css)
     with pytest.raises(RenderError, match=r"layouts/bad\.css: refused to load") as info:
         paginator.stylesheet("bad.css")
     assert outside.as_uri() in str(info.value)
@@ -202,7 +203,7 @@ def test_a_refused_stylesheet_does_not_fail_the_next_one(tmp_path, font_css):
     layouts.mkdir()
     (layouts / "bad.css").write_text('@import url("file:///etc/passwd");\n')
     (layouts / "good.css").write_text("p { color: red }\n")
-    paginator = Paginator(layouts, FONTS, font_css)
+    paginator = Paginator(Theme("layouts", LAYOUTS.packaged, layouts), FONTS, font_css)
     with pytest.raises(RenderError):
         paginator.stylesheet("bad.css")
     paginator.stylesheet("good.css")

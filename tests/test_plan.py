@@ -377,7 +377,7 @@ def test_each_kind_of_output_is_made_from_exactly_its_layouts(project):
     case = next(t for t in plan.targets if t.kind == "case")
     layouts = Project.locate(project.content).layouts
     for made in (book, case):
-        names = {p.name for p in made.inputs if p.is_relative_to(layouts)}
+        names = {p.name for p in made.inputs if p.is_relative_to(layouts.packaged)}
         assert not names & {"site.css", "index.html.j2", "preview.html.j2", "download-label.j2"}
         assert {"base.html.j2", "labels.j2", "meta.j2", "fonts.css.j2", "print.css"} <= names
         assert set(made.templates) | set(made.stylesheets) <= names

@@ -12,13 +12,16 @@ import pytest
 import casebook
 from casebook.markup import render_markdown
 from casebook.model import Case, Edition
+from casebook.project import Theme
 from casebook.render import Renderer
 
 from .conftest import CONTENT, ROOT, missing_tool, written_pdfs
 from .readers import READERS, PdfJs, ReaderMissing, compounds, copied, pages
 
 BOOK = casebook.check(CONTENT)
-RENDERER = Renderer(ROOT / "layouts", ROOT / "fonts", BOOK.source.language)
+RENDERER = Renderer(
+    Theme("layouts", ROOT / "layouts"), Theme("fonts", ROOT / "fonts"), BOOK.source.language
+)
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from casebook.build import read_project
 from casebook.errors import ProjectError
 from casebook.model import YearMonth
 from casebook.plan import BOOK_STYLESHEETS, CASE_STYLESHEETS
+from casebook.project import Theme
 from casebook.render import (
     HtmlDocument,
     Renderer,
@@ -27,7 +28,8 @@ from casebook.render import (
 from .conftest import BILINGUAL, CASE, ROOT
 
 LAYOUTS = ROOT / "layouts"
-FONTS = ROOT / "fonts"
+THEME = Theme("layouts", LAYOUTS)
+FONTS = Theme("fonts", ROOT / "fonts")
 HOSTILE_TITLE = "<script>alert('title')</script>"
 HOSTILE_COALITION = 'Tom & Jerry "<b>bold</b>"'
 
@@ -45,7 +47,7 @@ def edition(scratch):
     return casebook
 
 
-def render_case(casebook, lang: str, layouts: Path = LAYOUTS, **options) -> HtmlDocument:
+def render_case(casebook, lang: str, layouts: Theme = THEME, **options) -> HtmlDocument:
     edition = casebook.edition(lang)
     case = edition.case("hostile")
     renderer = Renderer(layouts, FONTS, casebook.source.language)
@@ -71,7 +73,7 @@ def test_content_is_escaped(edition):
 
 def test_a_missing_variable_fails_the_render(edition):
     case = edition.source.cases[0]
-    renderer = Renderer(LAYOUTS, FONTS)
+    renderer = Renderer(THEME, FONTS)
     with pytest.raises(jinja2.UndefinedError, match="publication"):
         renderer.render("case.html.j2", case.folder, lang="en", case=case, source_date=None)
 
@@ -82,7 +84,7 @@ def test_a_missing_variable_fails_the_render(edition):
 )
 def test_an_undefined_value_fails_loudly_instead_of_printing_nothing(tmp_path, template):
     (tmp_path / "page.html.j2").write_text(template)
-    renderer = Renderer(tmp_path, FONTS)
+    renderer = Renderer(Theme("layouts", tmp_path), FONTS)
     with pytest.raises(jinja2.UndefinedError):
         renderer.render("page.html.j2", tmp_path, lang="en", case=object())
 
@@ -102,7 +104,7 @@ def test_the_document_carries_its_base_and_stylesheets(edition):
 def test_a_standalone_document_links_its_stylesheets(edition):
     edition_en = edition.source
     case = edition_en.cases[0]
-    renderer = Renderer(LAYOUTS, FONTS)
+    renderer = Renderer(THEME, FONTS)
     document = renderer.render(
         "case.html.j2",
         case.folder,
@@ -122,25 +124,25 @@ def test_a_standalone_document_links_its_stylesheets(edition):
 
 
 def test_catalogue_path():
-    assert catalogue_path(LAYOUTS, "es") == LAYOUTS / "locale" / "es.po"
+    assert catalogue_path(THEME, "es") == LAYOUTS / "locale" / "es.po"
     with pytest.raises(ProjectError) as info:
-        catalogue_path(LAYOUTS, "fr")
-    assert str(LAYOUTS / "locale" / "fr.po") in str(info.value)
+        catalogue_path(THEME, "fr")
+    assert "layouts/locale/fr.po is missing" in str(info.value)
     assert info.value.exit_code == 4
 
 
 def test_the_source_language_needs_no_catalogue(tmp_path):
     assert not (tmp_path / "locale").exists()
-    translations = catalogue(tmp_path, "en", "en")
+    translations = catalogue(Theme("layouts", tmp_path), "en", "en")
     assert isinstance(translations, gettext.NullTranslations)
     assert translations.gettext("Region") == "Region"
     with pytest.raises(ProjectError):
-        catalogue(tmp_path, "fr", "en")
+        catalogue(Theme("layouts", tmp_path), "fr", "en")
 
 
 def test_spanish_labels_come_from_the_catalogue(edition):
     spanish = messages(LAYOUTS / "locale" / "es.po")
-    translations = catalogue(LAYOUTS, "es", "en")
+    translations = catalogue(THEME, "es", "en")
     for english in ("Region", "Report date", "Context", "Case study"):
         assert spanish[english] and spanish[english] != english
         assert translations.gettext(english) == spanish[english]
@@ -153,13 +155,13 @@ def test_spanish_labels_come_from_the_catalogue(edition):
         assert f">{english}<" not in html_es
 
 
-def test_an_edited_catalogue_changes_the_labels(edition, tmp_path):
-    layouts = tmp_path / "layouts"
-    shutil.copytree(LAYOUTS, layouts)
-    po = layouts / "locale" / "es.po"
-    region = messages(po)["Region"]
-    po.write_text(po.read_text().replace(f'msgstr "{region}"', 'msgstr "Zona del mundo"'))
-    html = render_case(edition, "es", layouts).html
+def test_a_projects_catalogue_replaces_the_packaged_one(edition, tmp_path):
+    po = tmp_path / "layouts" / "locale" / "es.po"
+    po.parent.mkdir(parents=True)
+    region = messages(LAYOUTS / "locale" / "es.po")["Region"]
+    text = (LAYOUTS / "locale" / "es.po").read_text()
+    po.write_text(text.replace(f'msgstr "{region}"', 'msgstr "Zona del mundo"'))
+    html = render_case(edition, "es", Theme("layouts", LAYOUTS, tmp_path / "layouts")).html
     assert ">Zona del mundo<" in html
     assert escape(region) not in html
 
@@ -169,7 +171,7 @@ def test_a_language_without_a_catalogue_fails_to_render(edition, tmp_path):
     shutil.copytree(LAYOUTS, layouts)
     (layouts / "locale" / "es.po").unlink()
     with pytest.raises(ProjectError, match=r"es\.po"):
-        render_case(edition, "es", layouts)
+        render_case(edition, "es", Theme("layouts", layouts))
 
 
 # ---- Dates and countries, by CLDR ----

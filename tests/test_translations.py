@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 import casebook
 from casebook.cli import main
+from casebook.project import Theme
 from casebook.render import Renderer
 from casebook.translations import all_statuses
 
@@ -229,7 +230,7 @@ def test_spanish_book_holds_every_case_with_english_ones_marked(shipped):
 
 def test_english_text_in_the_spanish_book_is_marked_english():
     book = casebook.check(CONTENT)
-    renderer = Renderer(ROOT / "layouts", ROOT / "fonts")
+    renderer = Renderer(Theme("layouts", ROOT / "layouts"), Theme("fonts", ROOT / "fonts"))
     spanish = book.edition("es")
     case = spanish.case("hrdc-malawi")
     html = renderer.render(

@@ -80,7 +80,7 @@ def part_document(
         "source_date": source_date,
         "anchor": PART_LINK,
     }
-    layouts = renderer.layouts
+    layouts = renderer.layouts.folders[0]  # the project's own, if it has one
 
     def render(template: str, base=layouts, **context):
         return renderer.render(template, base, stylesheets, **common, **context)
@@ -109,7 +109,7 @@ def whole_book_html(
     """The whole book as one standalone HTML document (`casebook build --html`)."""
     return renderer.render(
         "book.html.j2",
-        renderer.layouts,
+        renderer.layouts.folders[0],
         stylesheets,
         standalone=True,
         publication=edition,

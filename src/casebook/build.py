@@ -88,7 +88,7 @@ def _early_workers(project: Project, jobs, session, html: bool, source_date: str
         since = (project.out / STATE).stat().st_mtime_ns
     except OSError:
         since = -1
-    folders = (project.content, project.layouts, project.fonts)
+    folders = (project.content, *project.layouts.folders, *project.fonts.folders)
     if not any(p.stat().st_mtime_ns > since for f in folders for p in f.rglob("*")):
         return None
     from .schedule import Workers

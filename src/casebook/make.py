@@ -54,7 +54,7 @@ class Maker:
         self.parts = project.out / PARTS
         aliases = {}
         with contextlib.suppress(ProjectError):  # only the print profile needs it
-            aliases[project.layouts / "cmyk.icc"] = cmyk_profile()
+            aliases = {folder / "cmyk.icc": cmyk_profile() for folder in project.layouts.folders}
         self.paginator = Paginator(project.layouts, project.fonts, renderer.font_css, aliases)
 
     def close(self) -> None:

@@ -23,6 +23,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import RenderError
+from .project import Theme
 from .render import HtmlDocument
 
 MAX_PAGES = 400
@@ -79,7 +80,7 @@ class Paginator:
     """Lays out HTML documents with shared fonts, and writes them as PDF."""
 
     def __init__(
-        self, layouts: Path, fonts: Path, font_css: str, aliases: dict[Path, Path] | None = None
+        self, layouts: Theme, fonts: Theme, font_css: str, aliases: dict[Path, Path] | None = None
     ):
         """`font_css`: the @font-face rules of the fonts (`Renderer.font_css`), which every
         document gets before its own stylesheets."""
@@ -94,15 +95,18 @@ class Paginator:
         self._stylesheets: dict[str, Parsed] = {}
         self.noted: list[str] = []  # layout warnings since the caller last emptied it
         self._converted: dict[tuple, bytes] = {}  # images in CMYK, for the print profile
-        self._style_fetcher = ProjectFetcher([layouts, fonts], aliases)
-        self._fonts = self._parse("fonts.css.j2", string=font_css, base_url=fonts.as_uri() + "/")
+        self._roots = (*layouts.folders, *fonts.folders)
+        self._style_fetcher = ProjectFetcher(list(self._roots), aliases)
+        self._fonts = self._parse(
+            "fonts.css.j2", string=font_css, base_url=fonts.folders[0].as_uri() + "/"
+        )
 
     def stylesheet(self, name: str) -> Parsed:
         """A stylesheet of layouts/, the colour profiles it declares and WeasyPrint's warnings
         about it, parsed (and its fonts loaded) once per build."""
         if name in self._stylesheets:
             return self._stylesheets[name]
-        parsed = self._parse(name, filename=self.layouts / name)
+        parsed = self._parse(name, filename=self.layouts.path(name))
         # A stylesheet that declares a colour profile is parsed for each document: LittleCMS
         # writes a profile's bytes differently once its tags have been read (by an earlier
         # document's write), and a print PDF must be the same bytes however it was built.
@@ -122,9 +126,11 @@ class Paginator:
             )
         if self._style_fetcher.refused:
             raise RenderError(
-                f"layouts/{name}: refused to load " + "; ".join(self._style_fetcher.refused)
+                f"{self.layouts.label(name)}: refused to load "
+                + "; ".join(self._style_fetcher.refused)
             )
-        return Parsed(sheet, profiles, tuple(_located(f"layouts/{name}", r) for r in records))
+        where = self.layouts.label(name)
+        return Parsed(sheet, profiles, tuple(_located(where, r) for r in records))
 
     def lay_out(self, source: HtmlDocument, what: str, cmyk: Path | None = None) -> Document:
         """Lay out one HTML document with its stylesheets; with `cmyk` (an ICC profile), its
@@ -132,7 +138,7 @@ class Paginator:
         parsed = [self._fonts, *(self.stylesheet(name) for name in source.stylesheets)]
         profiles = {k: v for sheet in parsed for k, v in sheet.profiles.items()}
         images = partial(self._cmyk_image, cmyk) if cmyk else None
-        fetcher = ProjectFetcher([source.base, self.layouts, self.fonts], images=images)
+        fetcher = ProjectFetcher([source.base, *self._roots], images=images)
         html = HTML(string=source.html, base_url=source.base.as_uri() + "/", url_fetcher=fetcher)
         with weasyprint_messages() as records:
             document = html.render(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from importlib.metadata import version
@@ -22,7 +21,7 @@ from . import __version__
 from .errors import ProjectError
 from .model import Case, Casebook, Edition
 from .profiles import PRINT, PROFILES, SCREEN, Profile, cmyk_profile
-from .project import Project
+from .project import Project, Theme
 from .publish import write_atomic
 
 STATE = Path(".casebook") / "state.json"
@@ -103,10 +102,13 @@ class Selection:
 
 
 class Fingerprints:
-    """SHA-256 of files, each read once per build."""
+    """SHA-256 of files, each read once per build. A file is named in a fingerprint by its
+    path relative to the project folder, or by `names` (the theme's files: layouts/<name> and
+    fonts/<name>, wherever casebook is installed and whichever folder they come from)."""
 
-    def __init__(self) -> None:
+    def __init__(self, names: dict[Path, str] | None = None) -> None:
         self._seen: dict[Path, str] = {}
+        self._names = names or {}
 
     def file(self, path: Path) -> str:
         if path not in self._seen:
@@ -120,7 +122,9 @@ class Fingerprints:
     def of(self, inputs: tuple[Path, ...], root: Path, extra: dict) -> str:
         digest = hashlib.sha256(json.dumps(extra, sort_keys=True).encode())
         for path in inputs:
-            name = path.relative_to(root) if path.is_relative_to(root) else path
+            name = self._names.get(path) or (
+                path.relative_to(root) if path.is_relative_to(root) else path
+            )
             digest.update(f"{name}\0{self.file(path)}\n".encode())
         return digest.hexdigest()
 
@@ -131,10 +135,16 @@ def make_plan(
     """Every output of every edition in every profile, books first (they take longest). Each
     output's fingerprint covers exactly the files it is made from: its content files, the
     templates and stylesheets of its kind, its language's catalogue, the fonts."""
-    prints = Fingerprints()
-    root = _common_root(project)
-    layouts = sorted(p for p in project.layouts.rglob("*") if p.is_file() and p.suffix != ".pot")
-    fonts = sorted(p for p in project.fonts.rglob("*") if p.is_file())
+    theme = {
+        path: f"{folder.name}/{name}"
+        for folder in (project.layouts, project.fonts)
+        for name, path in folder.files().items()
+        if not name.endswith(".pot")
+    }
+    prints = Fingerprints(theme)
+    root = project.root
+    layouts = [p for p, name in theme.items() if name.startswith("layouts/")]
+    fonts = [p for p, name in theme.items() if name.startswith("fonts/")]
     extra = {
         "casebook": __version__,
         "weasyprint": version("weasyprint"),
@@ -146,7 +156,8 @@ def make_plan(
     }
     books, cases, parts = [], [], []
     for profile, edition in ((p, e) for p in profiles for e in casebook.editions):
-        catalogue = tuple(p for p in layouts if _catalogue_language(p) == edition.language)
+        catalogue = project.layouts.path(f"locale/{edition.language}.po")
+        catalogue = (catalogue,) if catalogue.is_file() else ()
         looks_shared = (*catalogue, *((cmyk_profile(),) if profile is PRINT else ()), *fonts)
         shared = (*_publication_files(project, edition), *looks_shared)
         sheets = (*PAGE_SIZE_STYLESHEETS[edition.page_size], *profile.stylesheets)
@@ -157,7 +168,7 @@ def make_plan(
         for kind, slug, content in outputs:
             templates, stylesheets = kinds[kind]
             stylesheets = (*stylesheets, *sheets)
-            used = tuple(project.layouts / name for name in (*templates, *stylesheets))
+            used = tuple(project.layouts.path(name) for name in (*templates, *stylesheets))
             inputs = (*content, *used, *shared)
             path = profile.path(edition.language, slug or BOOK)
             looks = prints.of((*used, *looks_shared), root, {**extra, "profile": profile.name})
@@ -194,22 +205,24 @@ def site_fingerprint(plan: Plan, state: State) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
-def _templates(layouts: Path, entries: tuple[str, ...]) -> tuple[str, ...]:
+def _templates(layouts: Theme, entries: tuple[str, ...]) -> tuple[str, ...]:
     """`entries` and every template they extend, include or import, found by reading them (no
-    Jinja2 import: a build with nothing to make stays light)."""
+    Jinja2 import: a build with nothing to make stays light); a project's template that extends
+    the packaged one it replaces brings both."""
     found, todo = [], [(name, None) for name in entries]
     while todo:
         name, user = todo.pop(0)
         if name in found:
             continue
-        path = layouts / name
+        path = layouts.path(name)
         if not path.is_file():
             who = (
-                f"layouts/{user} asks for {name!r} (extends, include or import), which"
+                f"{layouts.label(user)} asks for {name!r} (extends, include or import), which"
                 if user
                 else f"{name!r}"
             )
-            raise ProjectError(f"{who} is not in the layouts ({layouts})")
+            where = " or ".join(str(f) for f in layouts.folders)
+            raise ProjectError(f"{who} is not in the layouts ({where})")
         found.append(name)
         todo += [(used, name) for used in _REFERENCE.findall(path.read_text(encoding="utf-8"))]
     return tuple(found)
@@ -230,14 +243,6 @@ def _publication_files(project: Project, edition: Edition) -> tuple[Path, ...]:
     if translated.is_file():
         files.append(translated)
     return tuple(files)
-
-
-def _catalogue_language(path: Path) -> str | None:
-    return path.stem if path.parent.name == "locale" and path.suffix == ".po" else None
-
-
-def _common_root(project: Project) -> Path:
-    return Path(os.path.commonpath([project.content, project.layouts, project.fonts]))
 
 
 class State:

@@ -29,7 +29,7 @@ from .errors import ProjectError
 from .markup import join_compounds, render_inline, render_markdown
 from .model import Edition, YearMonth
 from .plan import CASE_STYLESHEETS
-from .project import catalogue_path
+from .project import Theme, catalogue_path
 
 
 @dataclass(frozen=True, order=True)
@@ -46,14 +46,16 @@ class FontFace:
         return "opentype" if self.path.suffix.lower() == ".otf" else "truetype"
 
 
-def font_faces(folder: Path) -> tuple[FontFace, ...]:
-    """Every .ttf and .otf font in `folder`, read with fontTools: its typographic family (name
-    16, else 1), weight class and italic bit. Sorted by family, weight and style."""
+def font_faces(fonts: Theme) -> tuple[FontFace, ...]:
+    """Every .ttf and .otf font at the top of fonts/ (the project's and the packaged ones), read
+    with fontTools: its typographic family (name 16, else 1), weight class and italic bit. A
+    project's font wins over a packaged one of the same family, weight and style (and over
+    one of the same file name). Sorted by family, weight and style."""
     from fontTools.ttLib import TTFont, TTLibError
 
-    faces = []
-    for path in sorted(folder.glob("*")):
-        if path.suffix.lower() not in (".ttf", ".otf"):
+    faces: dict[tuple[str, int, str], FontFace] = {}
+    for name, path in fonts.files().items():
+        if "/" in name or path.suffix.lower() not in (".ttf", ".otf"):
             continue
         try:
             with TTFont(path, lazy=True) as font:
@@ -61,15 +63,19 @@ def font_faces(folder: Path) -> tuple[FontFace, ...]:
                 family = names.getDebugName(16) or names.getDebugName(1)
                 os2 = font["OS/2"]
                 italic = "italic" if os2.fsSelection & 1 else "normal"
-                faces.append(FontFace(family, os2.usWeightClass, italic, path.resolve()))
+                face = FontFace(family, os2.usWeightClass, italic, path.resolve())
         except (TTLibError, KeyError, OSError) as exc:
-            raise ProjectError(f"{path} cannot be read as a font: {exc}") from None
-    return tuple(sorted(faces))
+            raise ProjectError(f"{fonts.label(name)} cannot be read as a font: {exc}") from None
+        key = (face.family, face.weight, face.style)
+        if key not in faces or fonts.origin(name) == "project":
+            faces[key] = face
+    return tuple(sorted(faces.values()))
 
 
 @dataclass(frozen=True)
 class HtmlDocument:
-    """An HTML document, the folder its references resolve in, and its stylesheets in layouts/."""
+    """An HTML document, the folder its references resolve in, and its stylesheets' names in
+    layouts/."""
 
     html: str
     base: Path
@@ -83,7 +89,7 @@ class Renderer:
     Babel); the source language's words are the templates' own.
     """
 
-    def __init__(self, layouts: Path, fonts: Path, source_language: str = "en"):
+    def __init__(self, layouts: Theme, fonts: Theme, source_language: str = "en"):
         self.layouts = layouts
         self.fonts = fonts
         self.source_language = source_language
@@ -92,7 +98,7 @@ class Renderer:
     def environment(self, lang: str) -> jinja2.Environment:
         if lang not in self._envs:
             env = jinja2.Environment(
-                loader=jinja2.FileSystemLoader(self.layouts),
+                loader=ThemeLoader(self.layouts),
                 autoescape=True,
                 undefined=jinja2.StrictUndefined,
                 extensions=["jinja2.ext.i18n"],
@@ -109,7 +115,7 @@ class Renderer:
             env.filters["names"] = names
             env.filters["country"] = country_name
             env.filters["css_string"] = css_string
-            env.globals["layouts_url"] = self.layouts.as_uri()
+            env.globals["layout_url"] = lambda name: self.layouts.path(name).as_uri()
             env.globals["font_faces"] = lambda: self.font_faces  # read when a template asks
             self._envs[lang] = env
         return self._envs[lang]
@@ -162,25 +168,46 @@ class Renderer:
             )
 
 
+class ThemeLoader(jinja2.BaseLoader):
+    """Templates by name from the layouts: the project's over the packaged ones, and
+    `!<name>` for the packaged one whatever the project has (see `Theme`)."""
+
+    def __init__(self, layouts: Theme):
+        self.layouts = layouts
+
+    def get_source(self, environment, template: str):
+        path = self.layouts.path(template)
+        try:
+            source = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise jinja2.TemplateNotFound(template) from None
+        mtime = path.stat().st_mtime_ns
+        return source, str(path), lambda: path.is_file() and path.stat().st_mtime_ns == mtime
+
+    def list_templates(self) -> list[str]:
+        return list(self.layouts.files())
+
+
 @contextlib.contextmanager
-def layout_mistakes(layouts: Path) -> Iterator[None]:
+def layout_mistakes(layouts: Theme) -> Iterator[None]:
     """A template of layouts/ that does not parse, or includes one that is not there: a
     `ProjectError` naming the file and the line, not an internal error."""
     try:
         yield
     except jinja2.TemplateSyntaxError as exc:
-        name = exc.name or (Path(exc.filename).name if exc.filename else "a template")
+        name = layouts.label(exc.name) if exc.name else (exc.filename or "a template")
         raise ProjectError(
-            f"layouts/{name}:{exc.lineno}: the template does not parse: {exc.message}"
+            f"{name}:{exc.lineno}: the template does not parse: {exc.message}"
         ) from None
     except jinja2.TemplateNotFound as exc:
+        where = " or ".join(str(f) for f in layouts.folders)
         raise ProjectError(
             f"layouts/ has no template {exc.name!r}, which a template asks for "
-            f"(extends, include or import); the layouts are in {layouts}"
+            f"(extends, include or import); the layouts are in {where}"
         ) from None
 
 
-def catalogue(layouts: Path, lang: str, source_language: str) -> gettext.NullTranslations:
+def catalogue(layouts: Theme, lang: str, source_language: str) -> gettext.NullTranslations:
     """The gettext translations for `lang` (none for the source language, whose words are the
     templates' own); a `ProjectError` naming the line if the catalogue does not load."""
     if lang == source_language:
@@ -191,7 +218,7 @@ def catalogue(layouts: Path, lang: str, source_language: str) -> gettext.NullTra
             messages = read_po(handle, locale=lang, abort_invalid=True)
     except PoFileError as exc:
         raise ProjectError(
-            f"layouts/locale/{path.name}:{exc.lineno}: the catalogue does not load: {exc}"
+            f"{layouts.label(f'locale/{lang}.po')}:{exc.lineno}: the catalogue does not load: {exc}"
         ) from None
     compiled = io.BytesIO()
     write_mo(compiled, messages)

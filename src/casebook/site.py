@@ -50,7 +50,7 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
         target = SITE_PAGE if not root else f"{edition.language}/{SITE_PAGE}"
         _write_if_changed(inside(out, target), page.encode("utf-8"))
     for sheet in SITE_STYLESHEETS:
-        _write_if_changed(out / sheet, (renderer.layouts / sheet).read_bytes())
+        _write_if_changed(out / sheet, renderer.layouts.path(sheet).read_bytes())
     _write_if_changed(out / "fonts.css", renderer.web_font_css("fonts/").encode("utf-8"))
     for face in renderer.font_faces:  # every font present; a browser loads those it uses
         _write_if_changed(out / "fonts" / face.path.name, face.path.read_bytes())

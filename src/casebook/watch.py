@@ -117,7 +117,8 @@ def watch(
     preview.rebuild()
     server = serve(preview, host, port)
     log.info("serving %s on http://%s:%d/ (Ctrl-C to stop)", out, host, server.server_port)
-    roots = [str(p) for p in (project.content, project.layouts, project.fonts)]
+    folders = (project.content, *project.layouts.folders, *project.fonts.folders)
+    roots = [str(p) for p in folders]
     try:
         for changes in watch_changes(*roots, stop_event=stop, debounce=300, step=100):
             names = sorted({Path(p).name for _, p in changes})
