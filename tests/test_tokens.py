@@ -1,33 +1,35 @@
-"""One source for each design decision: the accent colour and the body typeface are changed in
-layouts/tokens.css alone, and every PDF (screen and print) and the downloads page follow."""
+"""One source for each design decision: the accent colour, the body typeface and the body size
+are changed in the project's own copy of layouts/tokens.css alone (`casebook layouts copy`), and
+every PDF (screen and print) and the downloads page follow."""
 
 from __future__ import annotations
 
 import re
-import shutil
 
 import pikepdf
 import pymupdf
 
 import casebook
+from casebook.cli import main
 from casebook.plan import Selection
 
-from .conftest import ROOT, written_pdfs
+from .conftest import written_pdfs
 
 ACCENT, ACCENT_CMYK = "#aa0000", "device-cmyk(0 1 1 0)"
 
 
-def test_the_accent_and_the_body_typeface_change_in_one_place(scratch):
-    layouts = scratch.root / "layouts"
-    shutil.copytree(ROOT / "layouts", layouts)
-    tokens = layouts / "tokens.css"
+def test_the_accent_the_body_typeface_and_size_change_in_one_place(scratch):
+    scratch.case("the-case")
+    assert main(["layouts", "--content", str(scratch.content), "copy", "tokens.css"]) == 0
+    tokens = scratch.root / "layouts" / "tokens.css"
+    assert [p.name for p in tokens.parent.iterdir()] == ["tokens.css"]  # the rest: packaged
     text = tokens.read_text(encoding="utf-8")
     text, accents = re.subn(r"(--accent: )#[0-9a-f]{6}", rf"\g<1>{ACCENT}", text)
     text, inks = re.subn(r"(--accent-cmyk: )device-cmyk\([^)]*\)", rf"\g<1>{ACCENT_CMYK}", text)
     text, faces = re.subn(r'(--serif: )"Source Serif 4"', r'\1"Source Sans 3"', text)
-    assert accents == inks == faces == 1
+    text, sizes = re.subn(r"(--text-size: )10pt", r"\g<1>11pt", text)
+    assert accents == inks == faces == sizes == 1
     tokens.write_text(text, encoding="utf-8")
-    scratch.case("the-case")
     casebook.build(scratch.content, scratch.out, jobs=1)
     casebook.build(
         scratch.content, scratch.out, jobs=1, profile="print", selection=Selection(books=True)
@@ -44,14 +46,17 @@ def test_the_accent_and_the_body_typeface_change_in_one_place(scratch):
         assert fonts and not any("Serif" in f for f in fonts), (path, fonts)
     for path in [p for p in pdfs if "print" not in p.parts]:  # the accent, in sRGB
         with pymupdf.open(path) as pdf:
-            colours = {
-                span["color"]
+            spans = [
+                span
                 for page in pdf
                 for block in page.get_text("dict")["blocks"]
                 for line in block.get("lines", ())
                 for span in line["spans"]
-            }
+            ]
+        colours = {span["color"] for span in spans}
         assert 0xAA0000 in colours and 0x0B6E69 not in colours, path
+        body = next(s for s in spans if s["text"].startswith("Context paragraph"))
+        assert round(body["size"], 1) == 11.0, path  # the body size, from --text-size
     with pikepdf.open(scratch.out / "print" / "en" / "casebook.pdf") as pdf:  # in CMYK
         inks = {
             tuple(float(v) for v in operands)
