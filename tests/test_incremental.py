@@ -73,7 +73,7 @@ def test_editing_a_translation_rebuilds_only_that_language(project):
 
 def test_layouts_fonts_catalogues_and_settings(project):
     build(project)
-    css = project.root / "layouts" / "print.css"
+    css = project.root / "layouts" / "case.css"
     css.write_text(css.read_text() + "\n/* edited */\n")
     assert built(build(project)) == ALL
 

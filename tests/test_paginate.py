@@ -140,7 +140,8 @@ def test_a_file_over_the_size_limit_is_refused(folders):
 def test_a_small_document_is_laid_out_and_written(paginator, folders):
     case, _ = folders
     laid_out = paginator.lay_out(
-        document(case, '<img src="picture.png" alt="A picture">', ("print.css",)), "a case"
+        document(case, '<img src="picture.png" alt="A picture">', ("tokens.css", "case.css")),
+        "a case",
     )
     assert len(laid_out.pages) == 2  # one forced page break
 
@@ -182,8 +183,8 @@ def test_the_page_limit(paginator, folders, monkeypatch):
 
 
 def test_stylesheets_are_parsed_once(paginator):
-    sheet = paginator.stylesheet("print.css")
-    assert paginator.stylesheet("print.css") is sheet
+    sheet = paginator.stylesheet("case.css")
+    assert paginator.stylesheet("case.css") is sheet
 
 
 def test_a_stylesheet_loading_a_file_from_outside_is_refused(tmp_path, font_css):

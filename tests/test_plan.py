@@ -143,7 +143,7 @@ def test_a_case_does_not_depend_on_the_book_layouts(project):
         names = {p.name for p in target.inputs}
         if target.kind == "case":
             assert not {n for n in names if n.startswith("book")}
-            assert {"case.html.j2", "case-body.html.j2", "print.css"} <= names
+            assert {"case.html.j2", "case-body.html.j2", "case.css"} <= names
         else:
             assert {p.name for p in book_only} <= names
 
@@ -303,7 +303,7 @@ def test_state_is_saved_and_read_back(tmp_path):
     data = b"%PDF-1.7 book"
     written(out, made, data)
     state = State(out)
-    state.record(made, data, 12, ("layouts/print.css:3:1: a warning",))
+    state.record(made, data, 12, ("layouts/case.css:3:1: a warning",))
     state.save()
     assert not list((out / STATE).parent.glob("*.part"))
     again = State(out)
@@ -317,7 +317,7 @@ def test_state_is_saved_and_read_back(tmp_path):
             "sha256": hashlib.sha256(data).hexdigest(),
             "bytes": len(data),
             "pages": 12,
-            "warnings": ["layouts/print.css:3:1: a warning"],
+            "warnings": ["layouts/case.css:3:1: a warning"],
         }
     }
     assert again.up_to_date(made)
@@ -379,7 +379,7 @@ def test_each_kind_of_output_is_made_from_exactly_its_layouts(project):
     for made in (book, case):
         names = {p.name for p in made.inputs if p.is_relative_to(layouts.packaged)}
         assert not names & {"site.css", "index.html.j2", "preview.html.j2", "download-label.j2"}
-        assert {"base.html.j2", "labels.j2", "meta.j2", "fonts.css.j2", "print.css"} <= names
+        assert {"base.html.j2", "labels.j2", "meta.j2", "fonts.css.j2", "case.css"} <= names
         assert set(made.templates) | set(made.stylesheets) <= names
     assert "book.css" in book.stylesheets and "book.css" not in case.stylesheets
     assert {"book-case.html.j2", "case-body.html.j2"} <= set(book.templates)

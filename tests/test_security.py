@@ -145,7 +145,7 @@ def test_layouts_cannot_reach_outside_files_or_the_network(scratch, listener, re
 def test_stylesheet_import_from_the_network_is_refused(scratch, listener):
     shutil.copytree(ROOT / "layouts", scratch.root / "layouts")
     shutil.copytree(ROOT / "fonts", scratch.root / "fonts")
-    css = scratch.root / "layouts" / "print.css"
+    css = scratch.root / "layouts" / "case.css"
     css.write_text(f'@import url("http://127.0.0.1:{listener.port}/evil.css");\n' + css.read_text())
     scratch.case("the-case")
     assert (

@@ -126,6 +126,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     new_cmd.add_argument("-q", "--quiet", action="store_true", help="print only errors")
 
+    layouts_cmd = commands.add_parser(
+        "layouts",
+        help="list the layout files (packaged or the project's) and what uses each; copy one "
+        "into the project to override it",
+    )
+    common(layouts_cmd)
+    layouts_cmd.add_argument("--json", action="store_true", help="print a JSON array")
+    layout_actions = layouts_cmd.add_subparsers(dest="action", metavar="ACTION")
+    copy_cmd = layout_actions.add_parser(
+        "copy", help="copy packaged layout files into the project's layouts/, to edit"
+    )
+    copy_cmd.add_argument("names", nargs="+", metavar="NAME", help="as `casebook layouts` lists")
+    copy_cmd.add_argument("--force", action="store_true", help="overwrite the project's own copy")
+
     check_cmd = commands.add_parser("check", help="check the content and report every problem")
     common(check_cmd)
 
@@ -183,6 +197,41 @@ def run_translations(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_layouts(args: argparse.Namespace) -> int:
+    from .project import Project
+    from .theme import copy_layout, layout_files
+
+    project = Project.locate(args.content)
+    if args.action == "copy":
+        for name in args.names:
+            path = copy_layout(project, name, force=args.force)
+            log.info("copied %s to %s: edit it; every build now uses it instead", name, path)
+        return 0
+    files = layout_files(project)
+    if args.json:
+        rows = [
+            {
+                "name": f.name,
+                "origin": f.origin,
+                "overrides": f.overrides,
+                "path": str(f.path),
+                "used_by": list(f.used_by),
+            }
+            for f in files
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    width = max(len(f.name) for f in files)
+    lines = [f"{'file':<{width}}  {'from':<9}  used by"]
+    for f in files:
+        origin = "project*" if f.overrides else f.origin
+        lines.append(f"{f.name:<{width}}  {origin:<9}  {', '.join(f.used_by) or '-'}")
+    folders = " over ".join(str(folder) for folder in project.layouts.folders)
+    lines.append(f"{len(files)} files: {folders}; * replaces the packaged file of that name")
+    print("\n".join(lines))
+    return 0
+
+
 def format_table(statuses: list[TranslationStatus]) -> str:
     """A plain-text table: case, language, status, and what is wrong."""
     width = max([len("case"), *(len(s.case) for s in statuses)])
@@ -208,6 +257,8 @@ def main(argv: list[str] | None = None) -> int:
             watch(args.content, args.out, host=args.host, port=args.port)
         elif args.command == "translations":
             return run_translations(args)
+        elif args.command == "layouts":
+            return run_layouts(args)
         elif args.command == "new":
             from .starter import new_project
 

@@ -13,7 +13,7 @@ import mimetypes
 import re
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,7 +22,7 @@ from weasyprint import CSS, HTML, Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .errors import RenderError
+from .errors import ProjectError, RenderError
 from .project import Theme
 from .render import HtmlDocument
 
@@ -106,7 +106,10 @@ class Paginator:
         about it, parsed (and its fonts loaded) once per build."""
         if name in self._stylesheets:
             return self._stylesheets[name]
-        parsed = self._parse(name, filename=self.layouts.path(name))
+        path = self.layouts.path(name)
+        text = path.read_text(encoding="utf-8")
+        declares, uses = custom_properties(self.layouts.label(name), text)
+        parsed = replace(self._parse(name, filename=path), declares=declares, uses=uses)
         # A stylesheet that declares a colour profile is parsed for each document: LittleCMS
         # writes a profile's bytes differently once its tags have been read (by an earlier
         # document's write), and a print PDF must be the same bytes however it was built.
@@ -136,6 +139,14 @@ class Paginator:
         """Lay out one HTML document with its stylesheets; with `cmyk` (an ICC profile), its
         images converted to that CMYK space first."""
         parsed = [self._fonts, *(self.stylesheet(name) for name in source.stylesheets)]
+        missing = undeclared(parsed)
+        if missing:
+            where, name = missing[0].split()
+            raise ProjectError(
+                f"{where}: var({name}) names a custom property that no stylesheet declares "
+                f"(laying out {what}); the packaged tokens.css declares casebook's own: "
+                "`casebook layouts` shows which tokens.css is used"
+            )
         profiles = {k: v for sheet in parsed for k, v in sheet.profiles.items()}
         images = partial(self._cmyk_image, cmyk) if cmyk else None
         fetcher = ProjectFetcher([source.base, *self._roots], images=images)
@@ -247,6 +258,31 @@ class Parsed:
     css: CSS
     profiles: dict
     warnings: tuple[str, ...] = ()
+    declares: frozenset[str] = frozenset()  # the custom properties it declares
+    uses: tuple[str, ...] = ()  # "<file>:<line>:<column> <name>": each var() with no fallback
+
+
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_DECLARED = re.compile(r"(--[\w-]+)\s*:")
+_USED = re.compile(r"var\(\s*(--[\w-]+)\s*\)")
+
+
+def custom_properties(where: str, text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The custom properties a stylesheet declares, and where it uses one with no fallback."""
+    text = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m[0]), text)  # lines and columns kept
+    uses = []
+    for match in _USED.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - text.rfind("\n", 0, match.start())
+        uses.append(f"{where}:{line}:{column} {match[1]}")
+    return frozenset(_DECLARED.findall(text)), tuple(uses)
+
+
+def undeclared(sheets: list[Parsed]) -> list[str]:
+    """Each var() of `sheets` whose custom property none of them declares (WeasyPrint would
+    drop the declaration, or fail inside a calc())."""
+    declared = frozenset().union(*(sheet.declares for sheet in sheets))
+    return [use for sheet in sheets for use in sheet.uses if use.split()[-1] not in declared]
 
 
 @contextlib.contextmanager
@@ -275,7 +311,7 @@ _IGNORED = "Ignored `%s:%s` at %d:%d, %s."
 
 
 def _located(where: str, record: logging.LogRecord) -> str:
-    """'layouts/print.css:12:3: `colr: red` ignored: unknown property' and the like."""
+    """'layouts/case.css:12:3: `colr: red` ignored: unknown property' and the like."""
     if record.msg == _IGNORED and len(record.args) == 5:
         name, value, line, column, reason = record.args
         return f"{where}:{line}:{column}: `{name}: {str(value).strip()}` ignored: {reason}"

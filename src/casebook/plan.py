@@ -37,11 +37,16 @@ BOOK_TEMPLATES = (
     "book-case.html.j2",
     "book-index.html.j2",
     "book-blank.html.j2",
+    "book-folios.html.j2",
     "book.html.j2",  # the whole book as one document, with --html
 )
-CASE_STYLESHEETS = ("tokens.css", "print.css")  # after the @font-face rules of the fonts present
+CASE_STYLESHEETS = ("tokens.css", "case.css")  # after the @font-face rules of the fonts present
 BOOK_STYLESHEETS = (*CASE_STYLESHEETS, "book.css")
 PAGE_SIZE_STYLESHEETS = {"A4": (), "letter": ("letter.css",)}
+SITE_TEMPLATES = ("index.html.j2", "download-label.j2", "fonts.css.j2")  # the downloads page
+SITE_STYLESHEETS = ("tokens.css", "site.css")  # copied from layouts/, linked by index.html.j2
+PREVIEW_TEMPLATES = ("preview.html.j2",)  # the watch preview
+_JINJA_COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
 _REFERENCE = re.compile(r"""{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 TEMPORARY = Path(".casebook") / "tmp"  # the workers' temporary files, removed after them
 PARTS = Path(".casebook") / "parts"  # the books' laid-out parts, <key>.pdf and <key>.json
@@ -151,8 +156,8 @@ def make_plan(
         "source_date": source_date,
     }
     kinds = {
-        BOOK: (_templates(project.layouts, BOOK_TEMPLATES), BOOK_STYLESHEETS),
-        "case": (_templates(project.layouts, CASE_TEMPLATES), CASE_STYLESHEETS),
+        BOOK: (templates_used(project.layouts, BOOK_TEMPLATES), BOOK_STYLESHEETS),
+        "case": (templates_used(project.layouts, CASE_TEMPLATES), CASE_STYLESHEETS),
     }
     books, cases, parts = [], [], []
     for profile, edition in ((p, e) for p in profiles for e in casebook.editions):
@@ -205,7 +210,7 @@ def site_fingerprint(plan: Plan, state: State) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
-def _templates(layouts: Theme, entries: tuple[str, ...]) -> tuple[str, ...]:
+def templates_used(layouts: Theme, entries: tuple[str, ...]) -> tuple[str, ...]:
     """`entries` and every template they extend, include or import, found by reading them (no
     Jinja2 import: a build with nothing to make stays light); a project's template that extends
     the packaged one it replaces brings both."""
@@ -224,7 +229,8 @@ def _templates(layouts: Theme, entries: tuple[str, ...]) -> tuple[str, ...]:
             where = " or ".join(str(f) for f in layouts.folders)
             raise ProjectError(f"{who} is not in the layouts ({where})")
         found.append(name)
-        todo += [(used, name) for used in _REFERENCE.findall(path.read_text(encoding="utf-8"))]
+        text = _JINJA_COMMENT.sub("", path.read_text(encoding="utf-8"))
+        todo += [(used, name) for used in _REFERENCE.findall(text)]
     return tuple(found)
 
 

@@ -18,13 +18,12 @@ from babel.units import format_unit
 from markupsafe import Markup
 
 from .model import REGIONS, Casebook, Edition
-from .plan import SITE_PAGE, State
+from .plan import SITE_PAGE, SITE_STYLESHEETS, State
 from .profiles import SCREEN
 from .publish import inside, write_atomic
 from .render import Renderer
 
 THUMBNAIL_WIDTH = 360  # pixels: shown at 120–180 CSS pixels, sharp on high-density screens
-SITE_STYLESHEETS = ("tokens.css", "site.css")  # copied from layouts/, linked by index.html.j2
 
 
 @dataclass(frozen=True)
