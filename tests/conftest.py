@@ -4,9 +4,11 @@ check that no test logs a warning or emits a Python warning it did not declare."
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -110,15 +112,38 @@ def scratch(tmp_path: Path) -> Scratch:
     return Scratch(tmp_path)
 
 
+def made_once(factory: pytest.TempPathFactory, name: str, make):
+    """`make(folder)`, run once for the whole test run and shared by pytest-xdist's workers:
+    the first worker to ask makes it under a lock, the others wait and get what it returned
+    (pickled). The outputs are laid out once instead of once per worker."""
+    base = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, shared by its workers
+    folder, made = base / name, base / f"{name}.pickle"
+    with (base / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if made.exists():
+            return pickle.loads(made.read_bytes())
+        shutil.rmtree(folder, ignore_errors=True)  # what a failed attempt left
+        folder.mkdir()
+        value = make(folder)
+        made.write_bytes(pickle.dumps(value))
+        return value
+
+
 @pytest.fixture(scope="session")
 def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[casebook.BuildResult, Path]:
-    """The shipped content, built once per test session into a temporary folder (with no
-    warning: the session fixtures are set up before any test's own check starts)."""
-    out = tmp_path_factory.mktemp("shipped") / "build"
-    with capture_warnings() as captured:
-        result = casebook.build(CONTENT, out)
-    fail_on_unexpected_warnings(captured.found)
-    return result, out
+    """The shipped content, built once per test run into a temporary folder (with no warning:
+    the session fixtures are set up before any test's own check starts). Tests read it only."""
+
+    def make(folder: Path) -> tuple[casebook.BuildResult, Path]:
+        out = folder / "build"
+        with capture_warnings() as captured:
+            result = casebook.build(CONTENT, out)
+        fail_on_unexpected_warnings(captured.found)
+        return result, out
+
+    return made_once(tmp_path_factory, "shipped", make)
 
 
 PRINT_CASES = ("bond-uk", "unidosc-mexico")
@@ -126,18 +151,22 @@ PRINT_CASES = ("bond-uk", "unidosc-mexico")
 
 @pytest.fixture(scope="session")
 def every_profile(shipped, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every PDF of the shipped content in every profile: a copy of the session's screen build
+    """Every PDF of the shipped content in every profile: a copy of the run's screen build
     to which a build adds the archive PDFs, the print books (which hold every case) and the
     print PDFs of two cases (made only on request: one in English only, one translated)."""
-    out = tmp_path_factory.mktemp("profiles") / "build"
-    shutil.copytree(shipped[1], out)
-    with capture_warnings() as captured:
-        casebook.build(CONTENT, out, profile="archive")
-        casebook.build(
-            CONTENT, out, profile="print", selection=Selection(cases=PRINT_CASES, books=True)
-        )
-    fail_on_unexpected_warnings(captured.found)
-    return out
+
+    def make(folder: Path) -> Path:
+        out = folder / "build"
+        shutil.copytree(shipped[1], out)
+        with capture_warnings() as captured:
+            casebook.build(CONTENT, out, profile="archive")
+            casebook.build(
+                CONTENT, out, profile="print", selection=Selection(cases=PRINT_CASES, books=True)
+            )
+        fail_on_unexpected_warnings(captured.found)
+        return out
+
+    return made_once(tmp_path_factory, "profiles", make)
 
 
 # ---- No unexpected warnings (in the spirit of WeasyPrint's `assert_no_logs`) ----
