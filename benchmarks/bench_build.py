@@ -16,6 +16,8 @@ in a fresh process:
 - jobs=1: a cold build with one process;
 - peak memory: the largest total resident memory of the build's processes, sampled every 20 ms;
 - ms/page: cold wall time divided by the pages of every PDF written;
+- web: the web edition's pages and search index made again from scratch after the cold build,
+  in-process from reading the project (see WEB); web % is its share of the cold build;
 - naive: plain WeasyPrint rendering each HTML file the build emits (`--html`), one after
   another, in one fresh process, timed from outside as the builds are (process start and
   imports counted on both sides); the ratio is cold / naive.
@@ -48,6 +50,27 @@ files = sorted(
 )
 for path in files:
     HTML(filename=path).write_pdf(path.with_suffix(".naive.pdf"))
+"""
+
+# The web edition's share of a build: its pages (every collection and case page, rendered) and
+# its search index (Pagefind), made again from scratch after a cold build, timed in-process from
+# reading the project (the PDFs and their thumbnails exist: workers draw those with the PDFs).
+WEB = """
+import shutil, sys, time
+from pathlib import Path
+out = Path(sys.argv[2])
+for page in [out / "index.html", *out.glob("*/index.html"), *out.glob("*/*/index.html")]:
+    page.unlink()
+shutil.rmtree(out / "pagefind")
+started = time.perf_counter()
+from casebook.build import read_project
+from casebook.plan import State
+from casebook.render import Renderer
+from casebook.site import publish_site
+project, casebook = read_project(sys.argv[1], out)
+renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
+publish_site(out, casebook, State(out), renderer)
+print(time.perf_counter() - started)
 """
 
 
@@ -155,6 +178,15 @@ def pages_written(out: Path) -> tuple[int, int, int]:
     return total, book, count
 
 
+def web_edition(content: Path, out: Path) -> float:
+    """Seconds to make the web edition's pages and search index again (see WEB)."""
+    done = subprocess.run(
+        [sys.executable, "-c", WEB, str(content), str(out)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return float(done.stdout.strip())
+
+
 def bench(size: int, work: Path, core: bool = False) -> dict:
     root = work / f"n{size}"
     content = make_corpus(root, size)
@@ -162,12 +194,13 @@ def bench(size: int, work: Path, core: bool = False) -> dict:
     cold, peak = timed_build(content, out)
     total_pages, book_pages, pdfs = pages_written(out)
     noop, _ = timed_build(content, out)
+    web = web_edition(content, out)
     edited = sorted((content / "cases").iterdir())[size // 2] / "en.yaml"
     edited.write_text(edited.read_text(encoding="utf-8").replace(" the ", " the  ", 1))
     edit, _ = timed_build(content, out)
     if core:  # the three builds a publisher runs all day; the rest takes hours at N = 1000
         shutil.rmtree(root)
-        return _row(size, pdfs, total_pages, book_pages, cold, noop, edit, peak)
+        return _row(size, pdfs, total_pages, book_pages, cold, noop, edit, peak, web)
     serial, serial_peak = timed_build(content, root / "build-j1", "--jobs", "1")
     watch_edit = watch_mode_edit(content, root / "build-watch", edited)
     timed_build(content, root / "build-html", "--html")
@@ -194,10 +227,12 @@ def bench(size: int, work: Path, core: bool = False) -> dict:
         "ms/page": 1000 * cold / total_pages,
         "naive s": naive,
         "cold/naive": cold / naive,
+        "web s": web,
+        "web %": 100 * web / cold,
     }
 
 
-def _row(size, pdfs, total_pages, book_pages, cold, noop, edit, peak) -> dict:
+def _row(size, pdfs, total_pages, book_pages, cold, noop, edit, peak, web) -> dict:
     row = {
         "cases": size, "pdfs": pdfs, "pages": total_pages, "book pages": book_pages,
         "cold s": cold, "no-op s": noop, "no-op %": 100 * noop / cold,
@@ -208,7 +243,7 @@ def _row(size, pdfs, total_pages, book_pages, cold, noop, edit, peak) -> dict:
     row.update(
         {"peak MB": peak / 2**20, "jobs=1 peak MB": "—", "ms/page": 1000 * cold / total_pages}
     )
-    row.update({"naive s": "—", "cold/naive": "—"})
+    row.update({"naive s": "—", "cold/naive": "—", "web s": web, "web %": 100 * web / cold})
     return row
 
 

@@ -1,6 +1,6 @@
 """The PDFs as their readers read them: poppler (`pdftotext -raw`), MuPDF (PyMuPDF, as
 `mutool draw -F txt` does) and pdf.js (Firefox's reader, the npm package `pdfjs-dist`, run by
-tests/pdfjs/read.mjs in one node process for the whole test session).
+tests/node/read.mjs in one node process for the whole test session).
 
 Each reader gives the text of every page with its line ends, as a person copying it would get
 it. `copied` turns that into running text the way a reader's copy does: a hyphen at a line end
@@ -16,7 +16,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-PDFJS = Path(__file__).resolve().parent / "pdfjs"
+NODE = Path(__file__).resolve().parent / "node"
 READERS = ("poppler", "mupdf", "pdfjs")
 
 
@@ -50,16 +50,16 @@ class PdfJs:
 
     def __init__(self) -> None:
         node = shutil.which("node")
-        if node is None or not (PDFJS / "node_modules" / "pdfjs-dist").is_dir():
+        if node is None or not (NODE / "node_modules" / "pdfjs-dist").is_dir():
             raise ReaderMissing(
-                "pdf.js is not installed: npm ci --prefix tests/pdfjs (needs node 20.19 or newer)"
+                "pdf.js is not installed: npm ci --prefix tests/node (needs node 20.19 or newer)"
             )
         self.process = subprocess.Popen(
-            [node, str(PDFJS / "read.mjs")],
+            [node, str(NODE / "read.mjs")],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            cwd=PDFJS,
+            cwd=NODE,
         )
         self._read: dict[Path, dict] = {}
 

@@ -490,7 +490,7 @@ VALID_CASE = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=25,
+    max_examples=15,  # each a build: new examples at every run
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

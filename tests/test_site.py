@@ -5,9 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import threading
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
 
@@ -16,41 +13,16 @@ from pypdf import PdfReader
 
 import casebook
 
-from .conftest import CONTENT, missing_tool, written_pdfs
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def browser_or_fail():
-    """Playwright driving the system's Chromium; in CI a missing browser is a failure."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    if sync_playwright is None or CHROMIUM is None:
-        message = (
-            "the browser test needs Chromium (apt install chromium) and Playwright for Python "
-            "(pip install playwright); .ci/run installs both"
-        )
-        missing_tool(message)
-    return sync_playwright
+from .browser import chromium, serving
+from .conftest import CONTENT, written_pdfs
 
 
 @pytest.fixture(scope="module")
 def served(shipped):
     """The shipped build folder on a localhost server."""
     _, out = shipped
-    handler = partial(SimpleHTTPRequestHandler, directory=str(out))
-
-    class Quiet(handler.func):
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(out)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}", out
-    server.shutdown()
-    server.server_close()
+    with serving(out) as base:
+        yield base, out
 
 
 def test_manifest_agrees_with_the_files_on_disk(shipped):
@@ -126,76 +98,60 @@ def test_thumbnails_are_the_first_pages(shipped):
 @pytest.mark.parametrize(("page", "lang"), [("index.html", "en"), ("es/index.html", "es")])
 def test_downloads_page_in_a_real_browser(served, page, lang, tmp_path):
     base, out = served
-    sync_playwright = browser_or_fail()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+    with chromium() as browser:
+        page_obj = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors, failed = [], []
+        page_obj.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page_obj.on("pageerror", lambda e: errors.append(str(e)))
+        page_obj.on("requestfailed", lambda r: failed.append(r.url))
+        page_obj.goto(f"{base}/{page}", wait_until="networkidle")
+        assert page_obj.evaluate("document.documentElement.lang") == lang
+
+        # Every image loads (the lazy ones once scrolled to) and has a text alternative.
+        page_obj.evaluate(
+            "() => Promise.all([...document.images].map(i => (i.loading = 'eager', i.decode())))"
         )
-        try:
-            page_obj = browser.new_page(viewport={"width": 1280, "height": 900})
-            errors, failed = [], []
-            page_obj.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page_obj.on("pageerror", lambda e: errors.append(str(e)))
-            page_obj.on("requestfailed", lambda r: failed.append(r.url))
-            page_obj.goto(f"{base}/{page}", wait_until="networkidle")
-            assert page_obj.evaluate("document.documentElement.lang") == lang
+        images = page_obj.eval_on_selector_all(
+            "img", "els => els.map(e => [e.currentSrc, e.naturalWidth, e.alt])"
+        )
+        assert images and all(width > 0 and alt for _, width, alt in images), images
+        # Every link resolves.
+        hrefs = page_obj.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        for href in {h.split("#")[0] for h in hrefs}:
+            response = page_obj.request.get(href)
+            assert response.ok, href
+        # Headings in order: one h1, then h2s, then h3s, no level skipped.
+        levels = page_obj.eval_on_selector_all(
+            "h1,h2,h3,h4,h5,h6", "els => els.map(e => Number(e.tagName[1]))"
+        )
+        assert levels[0] == 1 and levels.count(1) == 1
+        assert all(b - a <= 1 for a, b in pairwise(levels))
 
-            # Every image loads (the lazy ones once scrolled to) and has a text alternative.
-            page_obj.evaluate(
-                "() => Promise.all([...document.images]"
-                ".map(i => (i.loading = 'eager', i.decode())))"
-            )
-            images = page_obj.eval_on_selector_all(
-                "img", "els => els.map(e => [e.currentSrc, e.naturalWidth, e.alt])"
-            )
-            assert images and all(width > 0 and alt for _, width, alt in images), images
-            # Every link resolves.
-            hrefs = page_obj.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
-            for href in {h.split("#")[0] for h in hrefs}:
-                response = page_obj.request.get(href)
-                assert response.ok, href
-            # Headings in order: one h1, then h2s, then h3s, no level skipped.
-            levels = page_obj.eval_on_selector_all(
-                "h1,h2,h3,h4,h5,h6", "els => els.map(e => Number(e.tagName[1]))"
-            )
-            assert levels[0] == 1 and levels.count(1) == 1
-            assert all(b - a <= 1 for a, b in pairwise(levels))
+        # The region filter works, and says how many cases it shows.
+        cards = page_obj.locator(".case-card")
+        total = cards.count()
+        assert total == 10
+        page_obj.select_option("select[name=region]", "europe")
+        visible = page_obj.locator(".case-card:visible")
+        assert visible.count() == 3
+        regions = visible.evaluate_all("els => els.map(e => e.dataset.region)")
+        assert set(regions) == {"europe"}
+        page_obj.select_option("select[name=region]", "")
+        page_obj.select_option("select[name=language]", "es")
+        assert page_obj.locator(".case-card:visible").count() == 2
+        # Keyboard: the first control reached with Tab is the skip link.
+        page_obj.keyboard.press("Tab")
+        assert page_obj.evaluate("document.activeElement.className") == "skip"
 
-            # The region filter works, and says how many cases it shows.
-            cards = page_obj.locator(".case-card")
-            total = cards.count()
-            assert total == 10
-            page_obj.select_option("select[name=region]", "europe")
-            visible = page_obj.locator(".case-card:visible")
-            assert visible.count() == 3
-            regions = visible.evaluate_all("els => els.map(e => e.dataset.region)")
-            assert set(regions) == {"europe"}
-            page_obj.select_option("select[name=region]", "")
-            page_obj.select_option("select[name=language]", "es")
-            assert page_obj.locator(".case-card:visible").count() == 2
-            # Keyboard: the first control reached with Tab is the skip link.
-            page_obj.keyboard.press("Tab")
-            assert page_obj.evaluate("document.activeElement.className") == "skip"
-
-            page_obj.select_option("select[name=language]", "")
-            page_obj.screenshot(path=str(out / f"screenshot-{lang}-desktop.png"), full_page=False)
-            phone = browser.new_page(viewport={"width": 390, "height": 844})
-            phone.goto(f"{base}/{page}", wait_until="networkidle")
-            width = phone.evaluate("document.documentElement.scrollWidth")
-            assert width <= 390, "the page scrolls sideways on a phone"
-            phone.screenshot(path=str(out / f"screenshot-{lang}-phone.png"), full_page=False)
-            assert not errors, errors
-            assert not failed, failed
-        finally:
-            browser.close()
+        page_obj.select_option("select[name=language]", "")
+        page_obj.screenshot(path=str(out / f"screenshot-{lang}-desktop.png"), full_page=False)
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        phone.goto(f"{base}/{page}", wait_until="networkidle")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, "the page scrolls sideways on a phone"
+        phone.screenshot(path=str(out / f"screenshot-{lang}-phone.png"), full_page=False)
+        assert not errors, errors
+        assert not failed, failed
 
 
 def test_page_without_javascript_lists_every_case(shipped):
@@ -219,6 +175,7 @@ def test_removed_case_disappears_from_disk_manifest_and_page(scratch):
     shutil.rmtree(scratch.content / "cases" / "goes")
     scratch.build()
     assert not any(Path(scratch.out).rglob("goes.*"))
+    assert not (scratch.out / "en" / "goes").exists()  # its page, and the folder
     manifest = json.loads((scratch.out / "manifest.json").read_text())
     assert [o["case"] for o in manifest["outputs"]] == [None, "stays"]
     assert "goes" not in (scratch.out / "index.html").read_text()

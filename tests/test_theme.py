@@ -139,7 +139,7 @@ def test_adding_editing_and_removing_an_override_remakes_exactly_what_uses_it(sc
     folios.unlink()
     assert made(build(scratch)) == {"en/casebook.pdf"}  # removed: back to the packaged ones
     own(scratch, "site.css", "body { margin: 0 }\n")
-    assert made(build(scratch)) == set()  # the downloads page only
+    assert made(build(scratch)) == set()  # the web pages only
     assert (scratch.out / "site.css").read_text(encoding="utf-8") == "body { margin: 0 }\n"
     own(scratch, "case-body.html.j2", COLOPHON)
     assert made(build(scratch)) == {"en/the-case.pdf", "en/casebook.pdf"}
@@ -180,7 +180,7 @@ def test_layouts_copy_starts_an_override_and_never_overwrites_one(scratch, capsy
     assert copied.read_bytes() == (PACKAGED / "tokens.css").read_bytes()
     assert main(["layouts", *args]) == 0
     table = capsys.readouterr().out
-    assert re.search(r"^tokens\.css +project\* +case PDFs, books, downloads page$", table, re.M)
+    assert re.search(r"^tokens\.css +project\* +case PDFs, books, web pages$", table, re.M)
     assert re.search(r"^case\.css +packaged +case PDFs, books$", table, re.M)
 
 

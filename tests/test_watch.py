@@ -67,6 +67,13 @@ def test_watch_serves_previews_and_rebuilds_after_an_edit(scratch, tmp_path, mon
         path.write_text(CASE.replace("Context paragraph.", "Edited while watching."))
         wait_for(lambda: get(f"{base}/__casebook/builds") == b"2")
         assert "Edited while watching." in pdf_text(scratch.out / "en" / "watched.pdf")
+        # The web edition's pages, served with a script that reloads them after a build (the
+        # files on disk have none): the case page shows the edit.
+        for url in (f"{base}/index.html", f"{base}/en/watched/", f"{base}/en/watched/index.html"):
+            served = get(url).decode()
+            assert 'fetch("/__casebook/builds"' in served and "const shown = 2;" in served, url
+        assert "Edited while watching." in get(f"{base}/en/watched/").decode()
+        assert "__casebook" not in (scratch.out / "en" / "watched" / "index.html").read_text()
 
         path.write_text(CASE.replace("region: europe", "region: mars"))
         wait_for(lambda: get(f"{base}/__casebook/builds") == b"3")

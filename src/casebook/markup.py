@@ -1,4 +1,5 @@
-"""Markdown body text → safe HTML for print, with footnotes inline for CSS `float: footnote`.
+"""Markdown body text → safe HTML: for print, with footnotes inline for CSS `float: footnote`;
+for the web edition, with footnotes as notes linked from their calls and back.
 
 CommonMark through markdown-it-py with the footnote plugin. Raw HTML is shown as text, links
 are kept only for http, https and mailto, and body headings are not headings (the layout owns
@@ -9,6 +10,8 @@ the document outline). A blockquote's last paragraph that starts with an em dash
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -48,6 +51,44 @@ def render_markdown(source: str) -> str:
     return html
 
 
+@dataclass(frozen=True)
+class WebText:
+    """A case's Markdown texts for a web page: each text's HTML with its footnote calls numbered
+    through the case and linked to its notes, and the notes' HTML in that order."""
+
+    summary: str
+    groups: tuple[tuple[str, ...], ...]  # each section group's bodies, as `Case.groups`
+    notes: tuple[str, ...]  # note n is notes[n - 1]; its id is "<prefix>-note-<n>"
+
+
+def render_web(summary: str, groups: Sequence[Sequence[str]], prefix: str) -> WebText:
+    """`summary` and each group's section bodies → HTML for a web page, footnotes as linked
+    notes numbered through them all: the call `<prefix>-call-<n>` links to the note
+    `<prefix>-note-<n>`, which the page lists (and links back from)."""
+    md, notes = _parser(), []
+
+    def html_of(source: str) -> str:
+        env: dict = {}
+        tokens = md.parse(source, env)
+        found = _take_footnotes(md, tokens, env)
+        _mark_attributions(tokens)
+        html = md.renderer.render(_without_footnote_block(tokens), md.options, env)
+
+        def call(match: re.Match) -> str:
+            notes.append(found[int(match[1])])
+            n = len(notes)
+            return (
+                f'<sup class="note-call"><a href="#{prefix}-note-{n}" id="{prefix}-call-{n}"'
+                f' role="doc-noteref">{n}</a></sup>'
+            )
+
+        return _PLACEHOLDER.sub(call, html)
+
+    first = html_of(summary)
+    bodies = tuple(tuple(html_of(body) for body in group) for group in groups)
+    return WebText(first, bodies, tuple(notes))
+
+
 def render_inline(source: str) -> str:
     """One line of Markdown (emphasis, links) → HTML without a paragraph around it."""
     return _parser().renderInline(source)
@@ -67,6 +108,9 @@ def _without_footnote_block(tokens: list[Token]) -> list[Token]:
 
 def _placeholder(index: int) -> str:
     return f"\u0000footnote-{index}\u0000"
+
+
+_PLACEHOLDER = re.compile("\u0000footnote-(\\d+)\u0000")
 
 
 def _take_footnotes(md: MarkdownIt, tokens: list[Token], env: dict) -> dict[int, str]:

@@ -113,6 +113,7 @@ class Edition:
     contents_by_region: bool = False
     profile: str = "screen"  # screen, archive, print or all
     page_size: str = "A4"  # A4 or letter
+    site_url: str | None = None  # where the web edition is published, ending in "/"
     language: str = "en"
 
     def case(self, slug: str) -> Case:

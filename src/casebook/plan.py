@@ -43,9 +43,14 @@ BOOK_TEMPLATES = (
 CASE_STYLESHEETS = ("tokens.css", "case.css")  # after the @font-face rules of the fonts present
 BOOK_STYLESHEETS = (*CASE_STYLESHEETS, "book.css")
 PAGE_SIZE_STYLESHEETS = {"A4": (), "letter": ("letter.css",)}
-SITE_TEMPLATES = ("index.html.j2", "download-label.j2", "fonts.css.j2")  # the downloads page
+SITE_TEMPLATES = (  # the web edition: the collection pages and the case pages
+    "index.html.j2",
+    "web-case.html.j2",
+    "download-label.j2",
+    "fonts.css.j2",
+)
 SITE_STYLESHEETS = ("tokens.css", "site.css")  # copied from layouts/, linked by index.html.j2
-PREVIEW_TEMPLATES = ("preview.html.j2",)  # the watch preview
+PREVIEW_TEMPLATES = ("preview.html.j2", "watch-reload.html.j2")  # the watch preview
 _JINJA_COMMENT = re.compile(r"{#.*?#}", re.DOTALL)
 _REFERENCE = re.compile(r"""{%-?\s*(?:extends|include|import|from)\s+["']([^"']+)["']""")
 TEMPORARY = Path(".casebook") / "tmp"  # the workers' temporary files, removed after them

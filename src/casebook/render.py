@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 from babel import Locale
 from babel.dates import format_skeleton
 from babel.lists import format_list
@@ -26,8 +27,8 @@ from babel.support import Translations
 from markupsafe import Markup
 
 from .errors import ProjectError
-from .markup import join_compounds, render_inline, render_markdown
-from .model import Edition, YearMonth
+from .markup import WebText, join_compounds, render_inline, render_markdown, render_web
+from .model import Case, Edition, YearMonth
 from .plan import CASE_STYLESHEETS
 from .project import Theme, catalogue_path
 
@@ -82,6 +83,25 @@ class HtmlDocument:
     stylesheets: tuple[str, ...]
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Templates compiled once per process, whichever `Renderer` asks: a watch session's
+    rebuilds and a test run's many builds compile each template once. Jinja2 keys them by name
+    and checks the source's checksum, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 class Renderer:
     """Renders the templates of a layouts folder, with one Jinja2 environment per language.
 
@@ -99,6 +119,7 @@ class Renderer:
         if lang not in self._envs:
             env = jinja2.Environment(
                 loader=ThemeLoader(self.layouts),
+                bytecode_cache=_COMPILED,
                 autoescape=True,
                 undefined=jinja2.StrictUndefined,
                 extensions=["jinja2.ext.i18n"],
@@ -115,6 +136,13 @@ class Renderer:
             env.filters["names"] = names
             env.filters["country"] = country_name
             env.filters["css_string"] = css_string
+            env.filters["web_text"] = web_text
+            env.filters["person"] = lambda name: {"@type": "Person", "name": name}
+            env.filters["media_object"] = lambda url: {
+                "@type": "MediaObject",
+                "contentUrl": url,
+                "encodingFormat": "application/pdf",
+            }
             env.globals["layout_url"] = lambda name: self.layouts.path(name).as_uri()
             env.globals["font_faces"] = lambda: self.font_faces  # read when a template asks
             self._envs[lang] = env
@@ -224,6 +252,18 @@ def catalogue(layouts: Theme, lang: str, source_language: str) -> gettext.NullTr
     write_mo(compiled, messages)
     compiled.seek(0)
     return Translations(compiled)
+
+
+def web_text(case: Case) -> WebText:
+    """A case's summary and section bodies as HTML for its web page: footnotes as notes
+    numbered through the case, with ids prefixed by its slug (see `markup.render_web`)."""
+    groups = [[section.body for section in group.sections] for group in case.groups]
+    text = render_web(case.summary, groups, case.slug)
+    return WebText(
+        Markup(text.summary),
+        tuple(tuple(Markup(body) for body in group) for group in text.groups),
+        tuple(Markup(note) for note in text.notes),
+    )
 
 
 NAME_ON_ONE_LINE = 32  # characters: a name up to this long fits on one line wherever it shows

@@ -1,5 +1,8 @@
-"""Stage 9, site: the written PDFs → cover thumbnails, the downloads pages
-(`index.html` for the source language, `<lang>/index.html` for the others) and `manifest.json`.
+"""Stage 9, site: the written PDFs → cover thumbnails, the web edition and `manifest.json`.
+
+The web edition: for each language a collection page (`index.html` for the source language,
+`<lang>/index.html` for the others) with every case, its full text behind "Read more" and its
+downloads, and a page per case (`<lang>/<slug>/index.html`); their search index (search.py).
 
 Runs after every build, on what the state records, so a partial build still gives complete
 pages. Thumbnails are made again only when their PDF changed; pages and the manifest are written
@@ -8,8 +11,10 @@ only when their text changed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
+from functools import partial
 from io import BytesIO
 from pathlib import Path
 
@@ -17,24 +22,37 @@ from babel import Locale
 from babel.units import format_unit
 from markupsafe import Markup
 
-from .model import REGIONS, Casebook, Edition
-from .plan import SITE_PAGE, SITE_STYLESHEETS, State
+from .model import REGIONS, SLUG, Casebook, Edition
+from .plan import SITE_PAGE, SITE_STYLESHEETS, TEMPORARY, State
 from .profiles import SCREEN
 from .publish import inside, write_atomic
 from .render import Renderer
+from .search import SEARCH, index_pages
 
 THUMBNAIL_WIDTH = 360  # pixels: shown at 120–180 CSS pixels, sharp on high-density screens
 
 
 @dataclass(frozen=True)
 class Download:
-    href: str
+    href: str  # relative to the page
     language: str
     label: Markup
+    absolute: str | None = None  # with `site_url` in casebook.yaml
+
+
+def collection_page(casebook: Casebook, language: str) -> str:
+    """The collection page of a language, relative to the output folder."""
+    return SITE_PAGE if language == casebook.source.language else f"{language}/{SITE_PAGE}"
+
+
+def case_page(language: str, slug: str) -> str:
+    """A case's page in a language, relative to the output folder."""
+    return f"{language}/{slug}/{SITE_PAGE}"
 
 
 def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer) -> None:
-    """Thumbnails, the downloads page of every edition, the manifest, the page's assets."""
+    """Thumbnails, the web edition (the collection page and a page per case of every edition,
+    their search index), the manifest, the pages' assets."""
     pdfs = {
         path: record
         for path, record in state.outputs.items()
@@ -42,17 +60,157 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
     }
     for path, record in pdfs.items():
         _thumbnail(out, path, record)
-    _write_if_changed(out / "manifest.json", _manifest(casebook, pdfs).encode("utf-8"))
+    web = _Web(casebook, pdfs, renderer)
+    pages = {}
     for edition in casebook.editions:
-        root = "" if edition.language == casebook.source.language else "../"
-        page = _page(edition, casebook, pdfs, renderer, root)
-        target = SITE_PAGE if not root else f"{edition.language}/{SITE_PAGE}"
-        _write_if_changed(inside(out, target), page.encode("utf-8"))
+        pages[collection_page(casebook, edition.language)] = web.collection(edition)
+        for case in web.published(edition):
+            pages[case_page(edition.language, case.slug)] = web.case(edition, case)
+    changed = [
+        _write_if_changed(inside(out, path), html.encode("utf-8")) for path, html in pages.items()
+    ]
+    removed = _remove_old_case_pages(out, casebook, pages)
+    if any(changed) or removed or (pages and not (out / SEARCH).is_dir()):
+        index_pages(out, out / TEMPORARY)
+    manifest = _manifest(casebook, pdfs, [p for p in pages if p.count("/") == 2])
+    _write_if_changed(out / "manifest.json", manifest.encode("utf-8"))
     for sheet in SITE_STYLESHEETS:
         _write_if_changed(out / sheet, renderer.layouts.path(sheet).read_bytes())
     _write_if_changed(out / "fonts.css", renderer.web_font_css("fonts/").encode("utf-8"))
     for face in renderer.font_faces:  # every font present; a browser loads those it uses
         _write_if_changed(out / "fonts" / face.path.name, face.path.read_bytes())
+
+
+def _remove_old_case_pages(out: Path, casebook: Casebook, pages: dict[str, str]) -> bool:
+    """Remove the pages of cases that are no longer published; whether there were any."""
+    removed = False
+    for language in casebook.languages:
+        for old in (out / language).glob(f"*/{SITE_PAGE}"):
+            path = old.relative_to(out).as_posix()
+            if SLUG.match(old.parent.name) and path not in pages:
+                old.unlink()
+                with contextlib.suppress(OSError):
+                    old.parent.rmdir()
+                removed = True
+    return removed
+
+
+class _Web:
+    """The web edition's pages of one build: what each shows, rendered by the layouts."""
+
+    def __init__(self, casebook: Casebook, pdfs: dict[str, dict], renderer: Renderer):
+        self.casebook = casebook
+        self.pdfs = pdfs
+        self.renderer = renderer
+        self.site_url = casebook.source.site_url
+        self.published_pdfs = {(r["language"], r["case"]): (p, r) for p, r in pdfs.items()}
+
+    def absolute(self, path: str) -> str | None:
+        """The URL of `path` (relative to the output folder), with `site_url`; a page's
+        index.html left out."""
+        if not self.site_url:
+            return None
+        return self.site_url + path.removesuffix(SITE_PAGE)
+
+    def languages(self, edition: Edition) -> list[str]:
+        """The edition's language first, then the others."""
+        return [edition.language] + [
+            e.language for e in self.casebook.editions if e.language != edition.language
+        ]
+
+    def download(self, language: str, slug: str | None, root: str) -> Download | None:
+        """The download of a case (or with `slug` None, the book) in `language`, if made."""
+        if (language, slug) not in self.published_pdfs:
+            return None
+        path, record = self.published_pdfs[language, slug]
+        size = _size(record["bytes"], language)
+        label = (
+            self.renderer.environment(language)
+            .get_template("download-label.j2")
+            .render(kind=record["kind"], pages=record["pages"], size=size)
+        )
+        return Download(root + path, language, Markup(label.strip()), self.absolute(path))
+
+    def downloads(self, edition: Edition, slug: str | None, root: str) -> list[Download]:
+        return [d for lang in self.languages(edition) if (d := self.download(lang, slug, root))]
+
+    def published(self, edition: Edition) -> list:
+        """The cases of `edition` with a PDF in some language: those the pages show."""
+        return [c for c in edition.cases if self.downloads(edition, c.slug, "")]
+
+    def nav(self, root: str, page) -> list[dict]:
+        """The language switch: each edition's name and `page(language)`."""
+        return [
+            {
+                "code": e.language,
+                "name": Locale.parse(e.language).get_display_name(e.language).capitalize(),
+                "href": root + page(e.language),
+            }
+            for e in self.casebook.editions
+        ]
+
+    def collection(self, edition: Edition) -> str:
+        root = "" if edition.language == self.casebook.source.language else "../"
+        items = []
+        for case in self.published(edition):
+            downloads = self.downloads(edition, case.slug, root)
+            items.append(
+                {
+                    "case": case,
+                    "languages": [d.language for d in downloads],
+                    "downloads": downloads,
+                    "page": root + case_page(edition.language, case.slug),
+                    **self.thumb(downloads[0], root),
+                }
+            )
+        book_downloads = self.downloads(edition, None, root)
+        book = self.thumb(book_downloads[0], root) if book_downloads else None
+        regions = sorted({c.region for c in edition.cases}, key=REGIONS.index)
+        return self.renderer.page(
+            "index.html.j2",
+            edition,
+            items=items,
+            book=book,
+            book_downloads=book_downloads,
+            languages=self.nav(root, lambda lang: collection_page(self.casebook, lang)),
+            regions=regions,
+            root=root,
+            canonical=self.absolute(collection_page(self.casebook, edition.language)),
+        )
+
+    def case(self, edition: Edition, case) -> str:
+        root = "../../"
+        page = partial(case_page, slug=case.slug)
+        downloads = self.downloads(edition, case.slug, root)
+        translations = [  # the pages of this case written in their edition's language
+            {"code": e.language, "href": self.absolute(page(e.language)) or root + page(e.language)}
+            for e in self.casebook.editions
+            if e.case(case.slug).language == e.language
+        ]
+        thumbnail = self.thumb(downloads[0], root)["thumbnail"] if downloads else None
+        return self.renderer.page(
+            "web-case.html.j2",
+            edition,
+            case=case,
+            root=root,
+            downloads=downloads,
+            pdfs=[d for d in downloads if d.absolute],
+            languages=self.nav(root, page),
+            translations=translations,
+            back=root + collection_page(self.casebook, edition.language),
+            canonical=self.absolute(page(edition.language)) or SITE_PAGE,
+            site_url=self.site_url,
+            image=self.absolute(thumbnail.removeprefix(root)) if thumbnail else None,
+        )
+
+    def thumb(self, download: Download, root: str) -> dict:
+        path = download.href.removeprefix(root)
+        record = self.pdfs[path].get("thumbnail", {})
+        return {
+            "thumbnail": root + str(Path(path).with_suffix(".webp")),
+            "width": record.get("width", THUMBNAIL_WIDTH),
+            "height": record.get("height", round(THUMBNAIL_WIDTH * 297 / 210)),
+        }
 
 
 def _thumbnail(out: Path, path: str, record: dict) -> None:
@@ -88,7 +246,7 @@ def write_thumbnail(
     record["thumbnail"] = {"of": record["sha256"], "width": width, "height": height}
 
 
-def _manifest(casebook: Casebook, pdfs: dict[str, dict]) -> str:
+def _manifest(casebook: Casebook, pdfs: dict[str, dict], pages: list[str]) -> str:
     outputs = []
     for path, record in sorted(pdfs.items()):
         edition = casebook.edition(record["language"])
@@ -105,74 +263,25 @@ def _manifest(casebook: Casebook, pdfs: dict[str, dict]) -> str:
                 "title": edition.title if slug is None else edition.case(slug).full_title,
             }
         )
-    return json.dumps({"outputs": outputs}, ensure_ascii=False, indent=2) + "\n"
-
-
-def _page(edition: Edition, casebook: Casebook, pdfs: dict, renderer: Renderer, root: str) -> str:
-    published = {(r["language"], r["case"]): (path, r) for path, r in pdfs.items()}
-
-    def download(language: str, slug: str | None) -> Download | None:
-        """The download of a case (or with `slug` None, the book) in `language`, if made."""
-        if (language, slug) not in published:
-            return None
-        path, record = published[language, slug]
-        size = _size(record["bytes"], language)
-        label = (
-            renderer.environment(language)
-            .get_template("download-label.j2")
-            .render(kind=record["kind"], pages=record["pages"], size=size)
-        )
-        return Download(root + path, language, Markup(label.strip()))
-
-    languages = [edition.language] + [
-        e.language for e in casebook.editions if e.language != edition.language
-    ]
-    items = []
-    for case in edition.cases:
-        downloads = [d for lang in languages if (d := download(lang, case.slug))]
-        if not downloads:
-            continue
-        thumb = _thumb(pdfs, downloads[0], root)
-        items.append(
+    web = []
+    for path in sorted(pages):
+        language, slug, _ = path.split("/")
+        case = casebook.edition(language).case(slug)
+        web.append(
             {
-                "case": case,
-                "languages": [d.language for d in downloads],
-                "downloads": downloads,
-                **thumb,
+                "case": slug,
+                "language": language,
+                "text_language": case.language,
+                "path": path,
+                "title": case.full_title,
             }
         )
-    book_downloads = [d for lang in languages if (d := download(lang, None))]
-    book = _thumb(pdfs, book_downloads[0], root) if book_downloads else None
-    source = casebook.source.language
-    nav = [
-        {
-            "code": e.language,
-            "name": Locale.parse(e.language).get_display_name(e.language).capitalize(),
-            "href": root + (SITE_PAGE if e.language == source else f"{e.language}/{SITE_PAGE}"),
-        }
+    collections = [
+        {"language": e.language, "path": collection_page(casebook, e.language)}
         for e in casebook.editions
     ]
-    regions = sorted({c.region for c in edition.cases}, key=REGIONS.index)
-    return renderer.page(
-        "index.html.j2",
-        edition,
-        items=items,
-        book=book,
-        book_downloads=book_downloads,
-        languages=nav,
-        regions=regions,
-        root=root,
-    )
-
-
-def _thumb(pdfs: dict, download: Download, root: str) -> dict:
-    path = download.href.removeprefix(root)
-    record = pdfs[path].get("thumbnail", {})
-    return {
-        "thumbnail": root + str(Path(path).with_suffix(".webp")),
-        "width": record.get("width", THUMBNAIL_WIDTH),
-        "height": record.get("height", round(THUMBNAIL_WIDTH * 297 / 210)),
-    }
+    document = {"outputs": outputs, "pages": web, "collections": collections}
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 def _size(size: int, language: str) -> str:
@@ -182,13 +291,15 @@ def _size(size: int, language: str) -> str:
     return format_unit(round(size / 1_000_000, 1), "digital-megabyte", "short", locale=language)
 
 
-def _write_if_changed(target: Path, data: bytes) -> None:
+def _write_if_changed(target: Path, data: bytes) -> bool:
+    """Write `data` unless `target` holds it already; whether it was written."""
     try:
         if target.read_bytes() == data:
-            return
+            return False
     except OSError:
         pass
     write_atomic(target, data)
+    return True
 
 
 __all__ = ["publish_site"]

@@ -80,7 +80,7 @@ def copy_layout(project: Project, name: str, *, force: bool = False) -> Path:
 
 def _users(layouts: Theme) -> dict[str, list[str]]:
     """Layout name → what uses it, in words: the case PDFs, the books, a profile, a language's
-    outputs, the downloads page, the watch preview."""
+    outputs, the web pages (the collection and case pages), the watch preview."""
     users: dict[str, list[str]] = {}
 
     def used(names, by: str) -> None:
@@ -93,7 +93,7 @@ def _users(layouts: Theme) -> dict[str, list[str]]:
         used(sheets, f"{size} editions' PDFs")
     for profile in PROFILES.values():
         used(profile.stylesheets, f"{profile.name} profile's PDFs")
-    used((*_closure(layouts, SITE_TEMPLATES), *SITE_STYLESHEETS), "downloads page")
+    used((*_closure(layouts, SITE_TEMPLATES), *SITE_STYLESHEETS), "web pages")
     used(_closure(layouts, PREVIEW_TEMPLATES), "watch preview")
     for name in layouts.files():
         if name.startswith("locale/") and name.endswith(".po"):

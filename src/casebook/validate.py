@@ -14,6 +14,7 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import ContentError, Problem
 from .load import RawCase, RawProject
@@ -65,6 +66,19 @@ def slug_list(value: Any) -> tuple[str, ...]:
     return tuple(text(item) for item in value)
 
 
+def site_url(value: Any) -> str:
+    """An absolute http(s) URL with no query or fragment, given a trailing slash."""
+    url = text(value).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise Invalid(
+            f"must be an absolute http or https URL such as https://example.org/cases/, not {url!r}"
+        )
+    if parts.query or parts.fragment or any(c in url for c in " <>\"'\\"):
+        raise Invalid(f"must be a plain URL with no query, fragment, space or quote: {url!r}")
+    return url if url.endswith("/") else url + "/"
+
+
 PUBLICATION = Mapping(
     (
         Field("title", text, translated="expected"),
@@ -80,6 +94,7 @@ PUBLICATION = Mapping(
         Field("contents_by_region", boolean, required=False),
         Field("profile", one_of(PROFILE_CHOICES), required=False),
         Field("page_size", one_of(PAGE_SIZES), required=False),
+        Field("site_url", site_url, required=False),
     )
 )
 SECTION = Mapping(

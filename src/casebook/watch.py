@@ -66,16 +66,35 @@ class Preview:
         )
         return page.encode("utf-8"), "text/html; charset=utf-8"
 
+    def reloading(self, html: bytes) -> bytes:
+        """A web page of the output folder with layouts/watch-reload.html.j2 before its
+        </body>: it reloads when a build finishes."""
+        with self.lock:
+            renderer, builds = self.session.renderer, self.builds
+        if renderer is None:
+            return html
+        script = (
+            renderer.environment(renderer.source_language)
+            .get_template("watch-reload.html.j2")
+            .render(builds=builds)
+        )
+        head, end, tail = html.rpartition(b"</body>")
+        return head + script.encode("utf-8") + end + tail if end else html + script.encode()
+
 
 class Handler(SimpleHTTPRequestHandler):
     preview: Preview
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
-        if path == "/":  # the preview; the downloads page stays at /index.html
+        if path == "/":  # the preview; the collection page stays at /index.html
             return self._send(*self.preview.page())
         if path == "/__casebook/builds":
             return self._send(str(self.preview.builds).encode(), "text/plain")
+        page = Path(self.translate_path(path))
+        page = page / "index.html" if page.is_dir() else page
+        if page.suffix == ".html" and page.is_file() and path.endswith(("/", ".html")):
+            return self._send(self.preview.reloading(page.read_bytes()), "text/html; charset=utf-8")
         return super().do_GET()
 
     def _send(self, body: bytes, kind: str) -> None:
