@@ -17,7 +17,8 @@ in a fresh process:
 - peak memory: the largest total resident memory of the build's processes, sampled every 20 ms;
 - ms/page: cold wall time divided by the pages of every PDF written;
 - web: the web edition's pages and search index made again from scratch after the cold build,
-  in-process from reading the project (see WEB); web % is its share of the cold build;
+  in-process from the project read to the pages written (see WEB); web % is its share of the
+  cold build;
 - naive: plain WeasyPrint rendering each HTML file the build emits (`--html`), one after
   another, in one fresh process, timed from outside as the builds are (process start and
   imports counted on both sides); the ratio is cold / naive.
@@ -54,7 +55,9 @@ for path in files:
 
 # The web edition's share of a build: its pages (every collection and case page, rendered) and
 # its search index (Pagefind), made again from scratch after a cold build, timed in-process from
-# reading the project (the PDFs and their thumbnails exist: workers draw those with the PDFs).
+# the project read (as the build has it) to the pages written: Jinja2's and Babel's imports and
+# the templates' compiling included, as a build's main process pays them for the site (the PDFs
+# and their thumbnails exist: workers draw those with the PDFs).
 WEB = """
 import shutil, sys, time
 from pathlib import Path
@@ -62,12 +65,12 @@ out = Path(sys.argv[2])
 for page in [out / "index.html", *out.glob("*/index.html"), *out.glob("*/*/index.html")]:
     page.unlink()
 shutil.rmtree(out / "pagefind")
-started = time.perf_counter()
 from casebook.build import read_project
 from casebook.plan import State
+project, casebook = read_project(sys.argv[1], out)  # the build has done this already
+started = time.perf_counter()
 from casebook.render import Renderer
 from casebook.site import publish_site
-project, casebook = read_project(sys.argv[1], out)
 renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
 publish_site(out, casebook, State(out), renderer)
 print(time.perf_counter() - started)

@@ -151,18 +151,17 @@ PRINT_CASES = ("bond-uk", "unidosc-mexico")
 
 @pytest.fixture(scope="session")
 def every_profile(shipped, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every PDF of the shipped content in every profile: a copy of the run's screen build
-    to which a build adds the archive PDFs, the print books (which hold every case) and the
-    print PDFs of two cases (made only on request: one in English only, one translated)."""
+    """The shipped content in every profile: a copy of the run's screen build to which builds
+    add, for the archive and for print, the books (which hold every case) and the PDFs of two
+    cases (one in English only, one translated; print makes case PDFs only on request)."""
 
     def make(folder: Path) -> Path:
         out = folder / "build"
         shutil.copytree(shipped[1], out)
         with capture_warnings() as captured:
-            casebook.build(CONTENT, out, profile="archive")
-            casebook.build(
-                CONTENT, out, profile="print", selection=Selection(cases=PRINT_CASES, books=True)
-            )
+            two = Selection(cases=PRINT_CASES, books=True)
+            casebook.build(CONTENT, out, profile="archive", selection=two)
+            casebook.build(CONTENT, out, profile="print", selection=two)
         fail_on_unexpected_warnings(captured.found)
         return out
 

@@ -77,7 +77,8 @@ def test_a_cover_that_cannot_be_drawn_at_layout_stops_the_build(scratch, monkeyp
 
     monkeypatch.setattr(validate, "_image_problem", lambda path: None)
     (scratch.content / "cases" / "vanishing" / "cover.png").write_bytes(b"not a picture at all")
-    code = main(["build", "-q", "--content", str(scratch.content), "--out", str(scratch.out)])
+    args = ["build", "-q", "-j", "1", "--content", str(scratch.content), "--out", str(scratch.out)]
+    code = main(args)
     assert code == 3
     assert not (scratch.out / "en" / "vanishing.pdf").exists()
 

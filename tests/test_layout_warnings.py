@@ -44,7 +44,8 @@ def test_a_stylesheet_mistake_is_a_warning_at_every_build(own_layouts, warnings_
 @pytest.mark.expect_warnings(SAID)
 def test_strict_makes_a_layout_warning_an_error(own_layouts, capsys):
     scratch, line = own_layouts
-    args = ["build", "--strict", "--content", str(scratch.content), "--out", str(scratch.out)]
+    args = ["build", "--strict", "-j", "1", "--content", str(scratch.content)]
+    args += ["--out", str(scratch.out)]
     assert main(args) == 3
     err = capsys.readouterr().err
     assert "1 warning about the layouts, errors with --strict:" in err

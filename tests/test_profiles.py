@@ -175,7 +175,11 @@ def test_print_case_pdfs_on_request_and_letter_size(scratch):
     )
     scratch.case("the-case")
     result = casebook.build(
-        scratch.content, scratch.out, profile="print", selection=Selection(cases=("the-case",))
+        scratch.content,
+        scratch.out,
+        jobs=1,
+        profile="print",
+        selection=Selection(cases=("the-case",)),
     )
     assert [o.path.relative_to(scratch.out).as_posix() for o in result.outputs] == [
         "print/en/the-case.pdf"

@@ -319,7 +319,7 @@ def test_sigkill_while_writing_leaves_every_published_pdf_old_or_new_and_complet
     new one from the killed build; a last build leaves everything complete and current."""
     out = tmp_path / "build"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    casebook.build(shipped_copy, out)  # the complete outputs of the same content
+    casebook.build(shipped_copy, out, jobs=1)  # the complete outputs of the same content
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     pdfs: dict[str, tuple[int, int, int]] = {}
     thumbnails: dict[str, tuple[int, int, int]] = {}
@@ -363,7 +363,7 @@ def test_sigkill_while_writing_leaves_every_published_pdf_old_or_new_and_complet
     # The next build, with the last killed build's inputs, repairs everything: no temporary file
     # left, every PDF current and complete, a thumbnail of each, the manifest agreeing.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch))
-    result = casebook.build(shipped_copy, out)
+    result = casebook.build(shipped_copy, out, jobs=1)
     assert len(result.outputs) + len(result.up_to_date) == SMALL_PDFS
     assert not list(out.rglob(".*.part"))
     manifest = json.loads((out / "manifest.json").read_text())
@@ -427,7 +427,8 @@ def test_an_unwritable_output_folder_is_a_clear_error(scratch, capsys):
     scratch.case("the-case")
     blocker = scratch.root / "not-a-folder"
     blocker.write_text("a file where the output folder should be")
-    code = main(["build", "--content", str(scratch.content), "--out", str(blocker / "build")])
+    args = ["build", "-j", "1", "--content", str(scratch.content), "--out", str(blocker / "build")]
+    code = main(args)
     err = capsys.readouterr().err
     assert code == 5
     assert "cannot read or write" in err and "Traceback" not in err

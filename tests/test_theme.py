@@ -188,7 +188,7 @@ def test_layouts_copy_starts_an_override_and_never_overwrites_one(scratch, capsy
 def test_a_template_extending_one_that_is_not_there_names_both(scratch, capsys, name):
     scratch.case("the-case")
     own(scratch, "case-body.html.j2", f'{{% extends "{name}" %}}\n')
-    args = ["build", "--content", str(scratch.content), "--out", str(scratch.out)]
+    args = ["build", "-j", "1", "--content", str(scratch.content), "--out", str(scratch.out)]
     assert main(args) == 4
     err = capsys.readouterr().err
     assert f"layouts/case-body.html.j2 asks for '{name}' (extends, include or import)" in err

@@ -146,7 +146,7 @@ def test_cli_check_exit_code_and_message_without_traceback(scratch, capsys):
 def test_build_with_errors_writes_nothing(scratch, capsys):
     scratch.case("good")
     scratch.case("bad", CASE.replace("kind: context", "kind: prologue"))
-    code = main(["build", "--content", str(scratch.content), "--out", str(scratch.out)])
+    code = main(["build", "-j", "1", "--content", str(scratch.content), "--out", str(scratch.out)])
     assert code == 2
     assert not scratch.out.exists()
     assert "sections[0].kind: 'prologue' is not one of" in capsys.readouterr().err

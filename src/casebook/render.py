@@ -114,6 +114,7 @@ class Renderer:
         self.fonts = fonts
         self.source_language = source_language
         self._envs: dict[str, jinja2.Environment] = {}
+        self._web_texts: dict[int, tuple[Case, WebText]] = {}
 
     def environment(self, lang: str) -> jinja2.Environment:
         if lang not in self._envs:
@@ -136,7 +137,7 @@ class Renderer:
             env.filters["names"] = names
             env.filters["country"] = country_name
             env.filters["css_string"] = css_string
-            env.filters["web_text"] = web_text
+            env.filters["web_text"] = self.web_text
             env.filters["person"] = lambda name: {"@type": "Person", "name": name}
             env.filters["media_object"] = lambda url: {
                 "@type": "MediaObject",
@@ -170,6 +171,12 @@ class Renderer:
                 .render(stylesheets=stylesheets, standalone=standalone, lang=lang, **context)
             )
         return HtmlDocument(join_compounds(html), base, stylesheets)
+
+    def web_text(self, case: Case) -> WebText:
+        """`web_text(case)`, once per case (the collection page and the case's page use it)."""
+        if id(case) not in self._web_texts:
+            self._web_texts[id(case)] = (case, web_text(case))  # the case kept: ids stay unique
+        return self._web_texts[id(case)][1]
 
     @cached_property
     def font_faces(self) -> tuple[FontFace, ...]:

@@ -12,7 +12,9 @@ only when their text changed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import shutil
 from dataclasses import dataclass
 from functools import partial
 from io import BytesIO
@@ -27,7 +29,7 @@ from .plan import SITE_PAGE, SITE_STYLESHEETS, TEMPORARY, State
 from .profiles import SCREEN
 from .publish import inside, write_atomic
 from .render import Renderer
-from .search import SEARCH, index_pages
+from .search import SEARCH, Indexing
 
 THUMBNAIL_WIDTH = 360  # pixels: shown at 120–180 CSS pixels, sharp on high-density screens
 
@@ -61,18 +63,29 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
     for path, record in pdfs.items():
         _thumbnail(out, path, record)
     web = _Web(casebook, pdfs, renderer)
-    pages = {}
-    for edition in casebook.editions:
-        pages[collection_page(casebook, edition.language)] = web.collection(edition)
-        for case in web.published(edition):
-            pages[case_page(edition.language, case.slug)] = web.case(edition, case)
-    changed = [
-        _write_if_changed(inside(out, path), html.encode("utf-8")) for path, html in pages.items()
-    ]
-    removed = _remove_old_case_pages(out, casebook, pages)
-    if any(changed) or removed or (pages and not (out / SEARCH).is_dir()):
-        index_pages(out, out / TEMPORARY)
-    manifest = _manifest(casebook, pdfs, [p for p in pages if p.count("/") == 2])
+    cases = {
+        case_page(edition.language, case.slug): web.case(edition, case)
+        for edition in casebook.editions
+        for case in web.published(edition)
+    }
+    changed = [_write_if_changed(inside(out, path), html.encode()) for path, html in cases.items()]
+    removed = _remove_old_case_pages(out, casebook, cases)
+    indexing = None
+    if any(changed) or removed or (cases and not (out / SEARCH).is_dir()):
+        indexing = Indexing(out, out / TEMPORARY)  # while the collection pages are made
+    try:
+        for edition in casebook.editions:
+            page = collection_page(casebook, edition.language)
+            _write_if_changed(inside(out, page), web.collection(edition).encode("utf-8"))
+    except BaseException:
+        if indexing is not None:
+            indexing.cancel()
+        raise
+    if indexing is not None:
+        indexing.finish()
+    elif not cases:
+        shutil.rmtree(out / SEARCH, ignore_errors=True)
+    manifest = _manifest(casebook, pdfs, list(cases))
     _write_if_changed(out / "manifest.json", manifest.encode("utf-8"))
     for sheet in SITE_STYLESHEETS:
         _write_if_changed(out / sheet, renderer.layouts.path(sheet).read_bytes())
@@ -122,14 +135,20 @@ class _Web:
         """The download of a case (or with `slug` None, the book) in `language`, if made."""
         if (language, slug) not in self.published_pdfs:
             return None
-        path, record = self.published_pdfs[language, slug]
-        size = _size(record["bytes"], language)
+        path, _ = self.published_pdfs[language, slug]
+        return Download(root + path, language, self.label(path), self.absolute(path))
+
+    @functools.cache  # noqa: B019 (one _Web per publish_site call)
+    def label(self, path: str) -> Markup:
+        """A download's words, in its language: "Download case study (PDF, 3 pages, 34 kB)"."""
+        record = self.pdfs[path]
+        size = _size(record["bytes"], record["language"])
         label = (
-            self.renderer.environment(language)
+            self.renderer.environment(record["language"])
             .get_template("download-label.j2")
             .render(kind=record["kind"], pages=record["pages"], size=size)
         )
-        return Download(root + path, language, Markup(label.strip()), self.absolute(path))
+        return Markup(label.strip())
 
     def downloads(self, edition: Edition, slug: str | None, root: str) -> list[Download]:
         return [d for lang in self.languages(edition) if (d := self.download(lang, slug, root))]
