@@ -16,8 +16,8 @@ in a fresh process:
 - jobs=1: a cold build with one process;
 - peak memory: the largest total resident memory of the build's processes, sampled every 20 ms;
 - ms/page: cold wall time divided by the pages of every PDF written;
-- web: the web edition's pages and search index made again from scratch after the cold build,
-  in-process from the project read to the pages written (see WEB); web % is its share of the
+- web: the seconds a second cold build (in a fresh process, into another folder) spends in the
+  site stage: the web edition's pages and search index (see WEB); web % is its share of the
   cold build;
 - naive: plain WeasyPrint rendering each HTML file the build emits (`--html`), one after
   another, in one fresh process, timed from outside as the builds are (process start and
@@ -53,27 +53,22 @@ for path in files:
     HTML(filename=path).write_pdf(path.with_suffix(".naive.pdf"))
 """
 
-# The web edition's share of a build: its pages (every collection and case page, rendered) and
-# its search index (Pagefind), made again from scratch after a cold build, timed in-process from
-# the project read (as the build has it) to the pages written: Jinja2's and Babel's imports and
-# the templates' compiling included, as a build's main process pays them for the site (the PDFs
-# and their thumbnails exist: workers draw those with the PDFs).
+# The web edition's share of a cold build: the site stage's wall time inside a real cold build
+# (its pages, every collection and case page, and its search index; the PDFs' thumbnails are
+# drawn by the workers with the PDFs), in a fresh process, as `casebook build` runs it.
 WEB = """
-import shutil, sys, time
-from pathlib import Path
-out = Path(sys.argv[2])
-for page in [out / "index.html", *out.glob("*/index.html"), *out.glob("*/*/index.html")]:
-    page.unlink()
-shutil.rmtree(out / "pagefind")
-from casebook.build import read_project
-from casebook.plan import State
-project, casebook = read_project(sys.argv[1], out)  # the build has done this already
-started = time.perf_counter()
-from casebook.render import Renderer
-from casebook.site import publish_site
-renderer = Renderer(project.layouts, project.fonts, casebook.source.language)
-publish_site(out, casebook, State(out), renderer)
-print(time.perf_counter() - started)
+import sys, time
+import casebook
+from casebook import site
+publish = site.publish_site
+spent = []
+def timed(*args):
+    started = time.perf_counter()
+    publish(*args)
+    spent.append(time.perf_counter() - started)
+site.publish_site = timed
+casebook.build(sys.argv[1], sys.argv[2])
+print(sum(spent))
 """
 
 
@@ -182,7 +177,7 @@ def pages_written(out: Path) -> tuple[int, int, int]:
 
 
 def web_edition(content: Path, out: Path) -> float:
-    """Seconds to make the web edition's pages and search index again (see WEB)."""
+    """Seconds of a cold build into `out` spent on the web edition (see WEB)."""
     done = subprocess.run(
         [sys.executable, "-c", WEB, str(content), str(out)],
         capture_output=True, text=True, check=True,
@@ -197,7 +192,7 @@ def bench(size: int, work: Path, core: bool = False) -> dict:
     cold, peak = timed_build(content, out)
     total_pages, book_pages, pdfs = pages_written(out)
     noop, _ = timed_build(content, out)
-    web = web_edition(content, out)
+    web = web_edition(content, root / "build-web")
     edited = sorted((content / "cases").iterdir())[size // 2] / "en.yaml"
     edited.write_text(edited.read_text(encoding="utf-8").replace(" the ", " the  ", 1))
     edit, _ = timed_build(content, out)

@@ -169,10 +169,12 @@ def build(
 
             return Renderer(project.layouts, project.fonts, casebook.source.language)
 
-        if workers is not None and todo:  # the site's modules, loaded while the workers start
-            import pypdfium2  # noqa: F401
+        if workers is not None and todo:  # the site's modules and templates, loaded and
+            import pypdfium2  # noqa: F401  # compiled while the workers start
 
             from . import site
+
+            site.prepare(renderer(), casebook)
         reporter.start(len(todo))
         parts = {(t.profile, t.language, t.case): t for t in plan.parts}
         try:

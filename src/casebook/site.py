@@ -25,7 +25,7 @@ from babel.units import format_unit
 from markupsafe import Markup
 
 from .model import REGIONS, SLUG, Casebook, Edition
-from .plan import SITE_PAGE, SITE_STYLESHEETS, TEMPORARY, State
+from .plan import SITE_PAGE, SITE_STYLESHEETS, SITE_TEMPLATES, TEMPORARY, State
 from .profiles import SCREEN
 from .publish import inside, write_atomic
 from .render import Renderer
@@ -50,6 +50,16 @@ def collection_page(casebook: Casebook, language: str) -> str:
 def case_page(language: str, slug: str) -> str:
     """A case's page in a language, relative to the output folder."""
     return f"{language}/{slug}/{SITE_PAGE}"
+
+
+def prepare(renderer: Renderer, casebook: Casebook) -> None:
+    """Compile the web edition's templates in every language and read the fonts: what the
+    site needs whatever the PDFs turn out to be, done while a build's workers start."""
+    for edition in casebook.editions:
+        environment = renderer.environment(edition.language)
+        for name in SITE_TEMPLATES:
+            environment.get_template(name)
+    renderer.font_faces  # noqa: B018 (read once, kept)
 
 
 def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer) -> None:
