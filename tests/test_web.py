@@ -22,7 +22,7 @@ from casebook.cli import main
 from casebook.markup import render_markdown
 
 from .browser import DESKTOP, PHONE, axe_violations, chromium, serving, vnu_errors
-from .conftest import CASE, CONTENT, ROOT
+from .conftest import CASE, CONTENT, ROOT, missing_tool
 
 FIDELITY = ROOT.parent / "shared" / "tools" / "fidelity.py"
 BOOK = casebook.check(CONTENT)
@@ -324,7 +324,7 @@ def upload_command() -> str:
 
 def test_what_docs_say_to_upload_holds_the_site_and_nothing_internal(shipped, tmp_path):
     if shutil.which("rsync") is None:
-        pytest.fail("rsync is needed (apt install rsync; .ci/run installs it)")
+        missing_tool("the upload test needs rsync (apt install rsync; .ci/run installs it)")
     _, out = shipped
     work = tmp_path / "build"
     shutil.copytree(out, work)
