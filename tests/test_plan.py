@@ -401,8 +401,14 @@ def test_the_site_is_published_again_only_when_what_it_shows_changed(project):
     assert site_fingerprint(plan_of(project), state) == first
     state.site = first
     (out / "index.html").write_text("the page")
+    (out / "pagefind").mkdir()
+    (out / ".casebook").mkdir(exist_ok=True)
+    (out / ".casebook" / "search.sha256").write_text("what it was made from")
     state.save()
     assert State(out).site_is(first)
+    (out / "pagefind").rmdir()
+    assert not State(out).site_is(first)  # the search index is gone: made again
+    (out / "pagefind").mkdir()
     (out / "index.html").unlink()
     assert not State(out).site_is(first)  # the page is gone: made again
     state.record(plan.targets[0], b"%PDF two", 2)

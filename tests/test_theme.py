@@ -206,3 +206,42 @@ def test_a_token_the_layouts_use_and_no_stylesheet_declares_stops_the_build(scra
     err = capsys.readouterr().err
     assert re.search(r"case\.css:\d+:\d+: var\(--gutter\) names a custom property that no ", err)
     assert "Traceback" not in err and not (scratch.out / "en" / "the-case.pdf").exists()
+
+
+def test_fingerprints_do_not_depend_on_where_casebook_is_installed(scratch, tmp_path):
+    """The same project planned with the default theme in two places (two venvs, two
+    machines) gives the same fingerprints, a packaged template that an override extends
+    included: nothing is made again because casebook moved."""
+    import shutil
+    from dataclasses import replace
+
+    from casebook.build import read_project
+    from casebook.plan import make_plan
+    from casebook.profiles import SCREEN
+    from casebook.project import Theme
+
+    scratch.case("the-case")
+    own(scratch, "case-body.html.j2", COLOPHON)
+    project, book = read_project(scratch.content, scratch.out)
+    prints = []
+    for place in ("one", "two"):
+        layouts, fonts = tmp_path / place / "layouts", tmp_path / place / "fonts"
+        shutil.copytree(PACKAGED, layouts)
+        shutil.copytree(ROOT / "fonts", fonts)
+        moved = replace(
+            project,
+            layouts=Theme("layouts", layouts, project.layouts.own),
+            fonts=Theme("fonts", fonts),
+        )
+        plan = make_plan(moved, book, None, (SCREEN,))
+        assert any(layouts / "case-body.html.j2" in t.inputs for t in plan.targets)
+        prints.append((plan.layouts, [(t.path, t.fingerprint, t.looks) for t in plan.targets]))
+    assert prints[0] == prints[1]
+
+
+def test_layouts_copy_writes_only_into_the_projects_layouts(scratch, capsys):
+    scratch.case("the-case")
+    for name in ("../fonts/SourceSerif4-Regular.ttf", "locale", "../../etc/passwd"):
+        assert main(["layouts", "--content", str(scratch.content), "copy", name]) == 4, name
+        assert "casebook's layouts have no file" in capsys.readouterr().err
+    assert not (scratch.root / "layouts").exists() and not (scratch.root / "fonts").exists()

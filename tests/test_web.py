@@ -140,7 +140,8 @@ def test_a_case_page_links_its_translations_and_describes_itself(shipped):
         "en": f"../../en/{nicaragua}/index.html",
         "es": f"../../es/{nicaragua}/index.html",
     }
-    assert english.links("canonical") == [{"rel": "canonical", "href": "index.html"}]
+    canonical = {"rel": "canonical", "href": f"../../en/{nicaragua}/index.html"}
+    assert english.links("canonical") == [canonical]
     assert english.meta("og:title") == BOOK.source.case(nicaragua).full_title
     assert english.meta("og:url") is None and english.meta("og:image") is None
     report = english.report()
@@ -152,6 +153,8 @@ def test_a_case_page_links_its_translations_and_describes_itself(shipped):
     spanish = page(out / "es" / nicaragua / "index.html")
     assert spanish.report()["inLanguage"] == "es"
     assert spanish.links("alternate") == english.links("alternate")
+    own = {"rel": "canonical", "href": f"../../es/{nicaragua}/index.html"}
+    assert spanish.links("canonical") == [own]
 
     # An English-only case's Spanish page: the English text, marked so, and said so.
     bond = (out / "es" / "bond-uk" / "index.html").read_text(encoding="utf-8")
@@ -160,6 +163,8 @@ def test_a_case_page_links_its_translations_and_describes_itself(shipped):
     assert ("div", {"class": "case-text", "lang": "en"}) in parsed.elements
     assert '<h1 lang="en">' in bond and "Disponible solo en inglés" in bond
     assert {a["hreflang"] for a in parsed.links("alternate")} == {"en"}
+    # the same text as the English page's: that one is canonical
+    assert parsed.links("canonical")[0]["href"] == "../../en/bond-uk/index.html"
     assert parsed.report()["inLanguage"] == "en"
 
 
@@ -312,6 +317,25 @@ def test_an_edit_rewrites_only_that_cases_pages_the_collections_and_the_index(sc
     assert after != before
     scratch.build()  # nothing changed: nothing written, the index kept
     assert index.stat().st_mtime_ns == after
+    # An index that was not finished (Pagefind failed, or the build stopped) records nothing,
+    # and the next build makes it again though no page changed.
+    (scratch.out / ".casebook" / "search.sha256").unlink()
+    scratch.build()
+    assert index.stat().st_mtime_ns != after
+
+
+def test_the_pages_of_a_language_no_longer_published_are_removed(scratch):
+    from .conftest import BILINGUAL
+
+    scratch.write("casebook.yaml", BILINGUAL)
+    scratch.case("alpha")
+    scratch.build()
+    assert (scratch.out / "es" / "alpha" / "index.html").is_file()
+    scratch.write("casebook.yaml", BILINGUAL.replace("languages: [en, es]", "languages: [en]"))
+    scratch.build()
+    assert not (scratch.out / "es" / "alpha").exists()
+    assert not (scratch.out / "es" / "index.html").exists()
+    assert (scratch.out / "en" / "alpha" / "index.html").is_file()
 
 
 def upload_command() -> str:

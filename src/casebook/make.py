@@ -210,7 +210,7 @@ class Maker:
 
 
 def _thumbnail(target: Target, pdf: bytes) -> tuple[bytes, int, int] | None:
-    """The downloads page's thumbnail of a screen PDF, drawn here, in parallel with the other
+    """The web pages' thumbnail of a screen PDF, drawn here, in parallel with the other
     workers, rather than by the main process after the last PDF."""
     if target.profile != SCREEN.name:
         return None

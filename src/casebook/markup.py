@@ -39,16 +39,21 @@ def _parser() -> MarkdownIt:
 
 def render_markdown(source: str) -> str:
     """Block Markdown → HTML (paragraphs, lists, quotations, footnotes as inline spans)."""
+    html, notes = _with_placeholders(source)
+    for index, note in notes.items():
+        html = html.replace(_placeholder(index), f'<span class="footnote">{note}</span>')
+    return html
+
+
+def _with_placeholders(source: str) -> tuple[str, dict[int, str]]:
+    """Block Markdown → HTML with a placeholder where each footnote is called, and the notes'
+    HTML by footnote id."""
     md = _parser()
     env: dict = {}
     tokens = md.parse(source, env)
     notes = _take_footnotes(md, tokens, env)
     _mark_attributions(tokens)
-    body = _without_footnote_block(tokens)
-    html = md.renderer.render(body, md.options, env)
-    for index, note in notes.items():
-        html = html.replace(_placeholder(index), f'<span class="footnote">{note}</span>')
-    return html
+    return md.renderer.render(_without_footnote_block(tokens), md.options, env), notes
 
 
 @dataclass(frozen=True)
@@ -65,14 +70,10 @@ def render_web(summary: str, groups: Sequence[Sequence[str]], prefix: str) -> We
     """`summary` and each group's section bodies → HTML for a web page, footnotes as linked
     notes numbered through them all: the call `<prefix>-call-<n>` links to the note
     `<prefix>-note-<n>`, which the page lists (and links back from)."""
-    md, notes = _parser(), []
+    notes: list[str] = []
 
     def html_of(source: str) -> str:
-        env: dict = {}
-        tokens = md.parse(source, env)
-        found = _take_footnotes(md, tokens, env)
-        _mark_attributions(tokens)
-        html = md.renderer.render(_without_footnote_block(tokens), md.options, env)
+        html, found = _with_placeholders(source)
 
         def call(match: re.Match) -> str:
             notes.append(found[int(match[1])])

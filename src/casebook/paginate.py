@@ -141,7 +141,7 @@ class Paginator:
         parsed = [self._fonts, *(self.stylesheet(name) for name in source.stylesheets)]
         missing = undeclared(parsed)
         if missing:
-            where, name = missing[0].split()
+            where, name = missing[0].rsplit(" ", 1)
             raise ProjectError(
                 f"{where}: var({name}) names a custom property that no stylesheet declares "
                 f"(laying out {what}); the packaged tokens.css declares casebook's own: "
@@ -282,7 +282,7 @@ def undeclared(sheets: list[Parsed]) -> list[str]:
     """Each var() of `sheets` whose custom property none of them declares (WeasyPrint would
     drop the declaration, or fail inside a calc())."""
     declared = frozenset().union(*(sheet.declares for sheet in sheets))
-    return [use for sheet in sheets for use in sheet.uses if use.split()[-1] not in declared]
+    return [use for sheet in sheets for use in sheet.uses if use.rsplit(" ", 1)[1] not in declared]
 
 
 @contextlib.contextmanager

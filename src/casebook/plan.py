@@ -21,12 +21,14 @@ from . import __version__
 from .errors import ProjectError
 from .model import Case, Casebook, Edition
 from .profiles import PRINT, PROFILES, SCREEN, Profile, cmyk_profile
-from .project import Project, Theme
+from .project import PACKAGED, Project, Theme
 from .publish import write_atomic
 
 STATE = Path(".casebook") / "state.json"
 BOOK = "casebook"  # the book's file name, <lang>/casebook.pdf
-SITE_PAGE = "index.html"  # the downloads page, index.html and <lang>/index.html
+SITE_PAGE = "index.html"  # a web page: index.html, <lang>/index.html, <lang>/<slug>/index.html
+SEARCH = "pagefind"  # the web edition's search index, <out>/pagefind/
+INDEXED = Path(".casebook") / "search.sha256"  # what the index in place was made from
 SITE_KEY = "site"  # in the state file: the fingerprint of what the site was published from
 RESERVED_SLUGS = (BOOK, Path(SITE_PAGE).stem)  # a case folder so named would overwrite them
 # What each kind of output is made from in layouts/: its entry templates (and every template
@@ -151,6 +153,9 @@ def make_plan(
         for name, path in folder.files().items()
         if not name.endswith(".pot")
     }
+    for folder in (project.layouts, project.fonts):  # "!<name>": the packaged file, extended
+        for name, path in Theme(folder.name, folder.packaged).files().items():
+            theme.setdefault(path, f"{folder.name}/{PACKAGED}{name}")
     prints = Fingerprints(theme)
     root = project.root
     layouts = [p for p, name in theme.items() if name.startswith("layouts/")]
@@ -204,7 +209,7 @@ def make_plan(
 
 
 def site_fingerprint(plan: Plan, state: State) -> str:
-    """What the downloads pages and the manifest show: every layout and font, every output's
+    """What the web pages and the manifest show: every layout and font, every output's
     inputs (the content), and what the screen PDFs are (bytes, pages, hash)."""
     shown = {
         path: [r["sha256"], r["bytes"], r["pages"]]
@@ -365,8 +370,11 @@ class State:
             del self.records[path]
 
     def site_is(self, fingerprint: str) -> bool:
-        """Whether the site was published from exactly this, and is still there."""
-        return self.site == fingerprint and (self.out / SITE_PAGE).is_file()
+        """Whether the site was published from exactly this, and is still there (its page, and
+        its search index, whole, when there are screen PDFs, which have pages)."""
+        screen = any(r.get("profile") == SCREEN.name for r in self.records.values())
+        search = not screen or ((self.out / SEARCH).is_dir() and (self.out / INDEXED).is_file())
+        return self.site == fingerprint and (self.out / SITE_PAGE).is_file() and search
 
     def save(self) -> None:
         """Write the state, unless the file already says the same (a no-op writes nothing)."""

@@ -172,6 +172,10 @@ class Renderer:
             )
         return HtmlDocument(join_compounds(html), base, stylesheets)
 
+    def forget_texts(self) -> None:
+        """Forget the cases' web texts (kept by `web_text`), before a build's site."""
+        self._web_texts.clear()
+
     def web_text(self, case: Case) -> WebText:
         """`web_text(case)`, once per case (the collection page and the case's page use it)."""
         if id(case) not in self._web_texts:
@@ -188,14 +192,15 @@ class Renderer:
         return self.web_font_css(None)
 
     def web_font_css(self, fonts_url: str | None) -> str:
-        """The same rules with each font at `fonts_url` + its file name (a web page's)."""
+        """The same rules with each font at `fonts_url` + its file name (for the web pages)."""
         context = {} if fonts_url is None else {"fonts_url": fonts_url}
         with layout_mistakes(self.layouts):
             template = self.environment(self.source_language).get_template("fonts.css.j2")
             return template.render(**context)
 
     def page(self, template: str, edition: Edition, **context: Any) -> str:
-        """A web page (the downloads page, the watch preview) of `edition`, in its language."""
+        """A web page (the collection page, a case page, the watch preview) of `edition`, in its
+        language."""
         with layout_mistakes(self.layouts):
             env = self.environment(edition.language)
             return env.get_template(template).render(

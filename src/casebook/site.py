@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import shutil
 from dataclasses import dataclass
 from functools import partial
 from io import BytesIO
@@ -24,12 +23,12 @@ from babel import Locale
 from babel.units import format_unit
 from markupsafe import Markup
 
-from .model import REGIONS, SLUG, Casebook, Edition
+from .model import LANGUAGE, REGIONS, SLUG, Casebook, Edition
 from .plan import SITE_PAGE, SITE_STYLESHEETS, SITE_TEMPLATES, TEMPORARY, State
 from .profiles import SCREEN
 from .publish import inside, write_atomic
 from .render import Renderer
-from .search import SEARCH, Indexing
+from .search import Indexing, index_is, pages_digest
 
 THUMBNAIL_WIDTH = 360  # pixels: shown at 120–180 CSS pixels, sharp on high-density screens
 
@@ -72,18 +71,19 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
     }
     for path, record in pdfs.items():
         _thumbnail(out, path, record)
+    renderer.forget_texts()  # a watch session's renderer: this build's cases only
     web = _Web(casebook, pdfs, renderer)
     cases = {
         case_page(edition.language, case.slug): web.case(edition, case)
         for edition in casebook.editions
         for case in web.published(edition)
     }
-    changed = [_write_if_changed(inside(out, path), html.encode()) for path, html in cases.items()]
-    removed = _remove_old_case_pages(out, casebook, cases)
-    indexing = None
-    if any(changed) or removed or (cases and not (out / SEARCH).is_dir()):
-        indexing = Indexing(out, out / TEMPORARY)  # while the collection pages are made
-    try:
+    for path, html in cases.items():
+        _write_if_changed(inside(out, path), html.encode("utf-8"))
+    _remove_old_pages(out, casebook, cases)
+    digest = pages_digest(cases)
+    indexing = None if index_is(out, digest) else Indexing(out, out / TEMPORARY, digest)
+    try:  # the collection pages, while Pagefind indexes the case pages
         for edition in casebook.editions:
             page = collection_page(casebook, edition.language)
             _write_if_changed(inside(out, page), web.collection(edition).encode("utf-8"))
@@ -93,8 +93,6 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
         raise
     if indexing is not None:
         indexing.finish()
-    elif not cases:
-        shutil.rmtree(out / SEARCH, ignore_errors=True)
     manifest = _manifest(casebook, pdfs, list(cases))
     _write_if_changed(out / "manifest.json", manifest.encode("utf-8"))
     for sheet in SITE_STYLESHEETS:
@@ -104,18 +102,19 @@ def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer
         _write_if_changed(out / "fonts" / face.path.name, face.path.read_bytes())
 
 
-def _remove_old_case_pages(out: Path, casebook: Casebook, pages: dict[str, str]) -> bool:
-    """Remove the pages of cases that are no longer published; whether there were any."""
-    removed = False
-    for language in casebook.languages:
-        for old in (out / language).glob(f"*/{SITE_PAGE}"):
-            path = old.relative_to(out).as_posix()
-            if SLUG.match(old.parent.name) and path not in pages:
-                old.unlink()
-                with contextlib.suppress(OSError):
-                    old.parent.rmdir()
-                removed = True
-    return removed
+def _remove_old_pages(out: Path, casebook: Casebook, cases: dict[str, str]) -> None:
+    """Remove the pages of cases no longer published, and those of languages no longer
+    published (their collection page too)."""
+    for old in out.glob(f"*/*/{SITE_PAGE}"):
+        path = old.relative_to(out).as_posix()
+        language, slug = old.parent.parent.name, old.parent.name
+        if LANGUAGE.match(language) and SLUG.match(slug) and path not in cases:
+            old.unlink()
+            with contextlib.suppress(OSError):
+                old.parent.rmdir()
+    for old in out.glob(f"*/{SITE_PAGE}"):
+        if LANGUAGE.match(old.parent.name) and old.parent.name not in casebook.languages:
+            old.unlink()
 
 
 class _Web:
@@ -134,6 +133,11 @@ class _Web:
         if not self.site_url:
             return None
         return self.site_url + path.removesuffix(SITE_PAGE)
+
+    def url(self, path: str, root: str) -> str:
+        """How a page links `path` (relative to the output folder) for search engines: its
+        absolute URL with `site_url`, else relative to the page."""
+        return self.absolute(path) or root + path
 
     def languages(self, edition: Edition) -> list[str]:
         """The edition's language first, then the others."""
@@ -202,9 +206,16 @@ class _Web:
             book=book,
             book_downloads=book_downloads,
             languages=self.nav(root, lambda lang: collection_page(self.casebook, lang)),
+            alternates=[
+                {
+                    "code": e.language,
+                    "href": self.url(collection_page(self.casebook, e.language), root),
+                }
+                for e in self.casebook.editions
+            ],
             regions=regions,
             root=root,
-            canonical=self.absolute(collection_page(self.casebook, edition.language)),
+            canonical=self.url(collection_page(self.casebook, edition.language), root),
         )
 
     def case(self, edition: Edition, case) -> str:
@@ -212,11 +223,11 @@ class _Web:
         page = partial(case_page, slug=case.slug)
         downloads = self.downloads(edition, case.slug, root)
         translations = [  # the pages of this case written in their edition's language
-            {"code": e.language, "href": self.absolute(page(e.language)) or root + page(e.language)}
+            {"code": e.language, "href": self.url(page(e.language), root)}
             for e in self.casebook.editions
             if e.case(case.slug).language == e.language
         ]
-        thumbnail = self.thumb(downloads[0], root)["thumbnail"] if downloads else None
+        thumbnail = self.thumb(downloads[0], root)["thumbnail"]
         return self.renderer.page(
             "web-case.html.j2",
             edition,
@@ -227,9 +238,11 @@ class _Web:
             languages=self.nav(root, page),
             translations=translations,
             back=root + collection_page(self.casebook, edition.language),
-            canonical=self.absolute(page(edition.language)) or SITE_PAGE,
+            # An untranslated case's page in another language shows the same text as the
+            # page in its own language: that one is canonical.
+            canonical=self.url(page(case.language), root),
             site_url=self.site_url,
-            image=self.absolute(thumbnail.removeprefix(root)) if thumbnail else None,
+            image=self.absolute(thumbnail.removeprefix(root)),
         )
 
     def thumb(self, download: Download, root: str) -> dict:

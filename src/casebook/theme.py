@@ -57,11 +57,11 @@ def copy_layout(project: Project, name: str, *, force: bool = False) -> Path:
     it replaces the packaged one from the next build on; the path written."""
     layouts = project.layouts
     name = name.removeprefix(PACKAGED).removeprefix("layouts/")
-    source = layouts.packaged / name
-    if not source.is_file() or name.endswith("/"):
+    if name not in Theme(layouts.name, layouts.packaged).files():  # no "..", no folder
         raise ProjectError(
             f"casebook's layouts have no file {name!r}: `casebook layouts` lists them"
         )
+    source = layouts.packaged / name
     target = project.root / "layouts" / name
     if target.resolve() == source.resolve():
         raise ProjectError(

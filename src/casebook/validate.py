@@ -143,7 +143,7 @@ PUBLICATION_TRANSLATION = translation_schema(PUBLICATION)
 def validate_project(raw: RawProject, reserved: tuple[str, ...] = ()) -> Casebook:
     """Every edition of a loaded project; `ContentError` listing every problem otherwise.
 
-    `reserved`: names the outputs use (the book, the downloads page), which no case folder may
+    `reserved`: names the outputs use (the book, the collection page), which no case folder may
     take, or its PDF would overwrite theirs.
     """
     problems = list(raw.problems)
