@@ -333,15 +333,14 @@ def _size(size: int, language: str) -> str:
     return format_unit(round(size / 1_000_000, 1), "digital-megabyte", "short", locale=language)
 
 
-def _write_if_changed(target: Path, data: bytes) -> bool:
-    """Write `data` unless `target` holds it already; whether it was written."""
+def _write_if_changed(target: Path, data: bytes) -> None:
+    """Write `data` unless `target` holds it already."""
     try:
         if target.read_bytes() == data:
-            return False
+            return
     except OSError:
         pass
     write_atomic(target, data)
-    return True
 
 
 __all__ = ["publish_site"]
