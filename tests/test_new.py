@@ -13,9 +13,11 @@ def test_new_writes_a_publication_that_checks_and_builds_without_a_warning(tmp_p
     written = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     assert written == [
         "README.md",
+        "content/casebook.es.stamp.yaml",
         "content/casebook.es.yaml",
         "content/casebook.yaml",
         "content/cases/example-coalition/en.yaml",
+        "content/cases/example-coalition/es.stamp.yaml",
         "content/cases/example-coalition/es.yaml",
     ]
     book = casebook.check(folder / "content")

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from . import __version__
 from .build import build, check
@@ -23,8 +24,11 @@ from .translations import (
     STATUSES,
     TranslationStatus,
     all_statuses,
+    diff,
     new_translation,
     stamp_translation,
+    subject_of,
+    word_diff,
 )
 
 log = logging.getLogger("casebook")
@@ -155,10 +159,27 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (
         ("new", "write cases/SLUG/LANG.yaml with the source text in place, to translate"),
         ("stamp", "record that cases/SLUG/LANG.yaml now matches the current source"),
+        ("diff", "show, unit by unit, what changed in the source since the last stamp"),
     ):
         action = actions.add_parser(name, help=text)
         action.add_argument("language", metavar="LANG")
-        action.add_argument("slug", metavar="SLUG")
+        action.add_argument("slug", metavar="SLUG", help="a case, or casebook for the book's texts")
+    export_cmd = actions.add_parser(
+        "export", help="write XLIFF or PO files for a translator's tool, one per case"
+    )
+    export_cmd.add_argument("language", metavar="LANG")
+    export_cmd.add_argument(
+        "slugs", nargs="*", metavar="SLUG", help="cases (and casebook); default: all"
+    )
+    export_cmd.add_argument("--format", choices=("xliff", "po"), default="xliff")
+    export_cmd.add_argument(
+        "--out", default="build/translations", metavar="DIR",
+        help="where to write LANG/SLUG.xlf or .po (default: build/translations)",
+    )  # fmt: skip
+    import_cmd = actions.add_parser(
+        "import", help="write the translations from XLIFF or PO files a translator returned"
+    )
+    import_cmd.add_argument("files", nargs="+", metavar="FILE")
     return parser
 
 
@@ -186,6 +207,12 @@ def run_translations(args: argparse.Namespace) -> int:
         path = stamp_translation(casebook, args.language, args.slug)
         log.info("stamped %s: it now matches the current source", path)
         return 0
+    if args.action == "diff":
+        return run_diff(casebook, args)
+    if args.action == "export":
+        return run_export(casebook, args)
+    if args.action == "import":
+        return run_import(casebook, args)
     statuses = all_statuses(casebook)
     if args.json:
         rows = [{"case": s.case, "language": s.language, "status": s.status} for s in statuses]
@@ -194,6 +221,60 @@ def run_translations(args: argparse.Namespace) -> int:
         print(format_table(statuses))
     if args.strict and any(s.status != "current" for s in statuses):
         return 1
+    return 0
+
+
+def run_diff(casebook, args: argparse.Namespace) -> int:
+    subject = subject_of(casebook, args.language, args.slug)
+    changes = diff(subject)
+    for change in changes:
+        what = "new" if change.old is None else "removed" if change.new is None else "changed"
+        print(f"{change.where} [{change.unit}]: {what}")
+        print("  " + word_diff(change.old or "", change.new or ""))
+    log.info(
+        "%s: %s",
+        subject.display,
+        f"{len(changes)} unit(s) changed since the stamp"
+        if changes
+        else "nothing changed in the source since the stamp",
+    )
+    return 0
+
+
+def run_export(casebook, args: argparse.Namespace) -> int:
+    from .roundtrip import export  # translate-toolkit: only for the round trip
+
+    for done in export(casebook, args.language, tuple(args.slugs), args.format, Path(args.out)):
+        log.info(
+            "wrote %s: %d units, %d translated, %d to review",
+            done.path, done.units, done.translated, done.review,
+        )  # fmt: skip
+        for problem in done.unmatched:
+            log.warning(
+                "warning: %s: %s, so its units are exported untranslated", done.path, problem
+            )
+    return 0
+
+
+def run_import(casebook, args: argparse.Namespace) -> int:
+    from .roundtrip import import_files
+
+    for done in import_files(casebook, [Path(f) for f in args.files]):
+        wrote = [
+            p.name
+            for p, w in (
+                (done.subject.path, done.translation),
+                (done.subject.stamp_path, done.stamp),
+            )
+            if w
+        ]
+        log.info(
+            "%s → %s: %d translated, %d to review, %d missing; %s",
+            done.file, done.subject.display, done.translated, done.review, len(done.missing),
+            f"wrote {' and '.join(wrote)}" if wrote else "nothing changed",
+        )  # fmt: skip
+        for part in done.fallbacks:
+            log.warning("warning: %s stays in the source language: %s", done.subject.display, part)
     return 0
 
 

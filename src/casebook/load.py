@@ -16,6 +16,7 @@ from .errors import Problem
 from .model import LANGUAGE, KeyPath
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+STAMP_SUFFIX = ".stamp.yaml"  # <lang>.stamp.yaml: what a translation was stamped against
 
 
 @dataclass
@@ -225,6 +226,8 @@ def load_content(content_dir: Path) -> RawProject:
             continue
         case = RawCase(folder.name, folder, source)
         for other in sorted(folder.glob("*.yaml")):
+            if other.name.endswith(STAMP_SUFFIX):
+                continue  # a translation's stamp: read by the translators' commands only
             lang = other.stem
             if lang == source_language:
                 continue

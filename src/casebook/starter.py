@@ -2,7 +2,8 @@
 
 The files are data that ship with the package (`casebook/starter/`): a README that says what
 to edit, `content/casebook.yaml` and its Spanish translation, and one example case with its
-Spanish translation, stamped here so that it is current whatever the starter's text.
+Spanish translation, stamped here (`<lang>.stamp.yaml`) so that they are current whatever the
+starter's text.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from .errors import CasebookError
-from .translations import stamp_translation
+from .translations import PUBLICATION_NAME, stamp_translation
 
 EXAMPLE = "example-coalition"
 
@@ -32,4 +33,6 @@ def new_project(folder: Path | str) -> list[Path]:
     casebook = check(folder / "content")
     for language in casebook.languages[1:]:
         stamp_translation(casebook, language, EXAMPLE)
+        if (folder / "content" / f"casebook.{language}.yaml").is_file():
+            stamp_translation(casebook, language, PUBLICATION_NAME)
     return sorted(p for p in folder.rglob("*") if p.is_file())

@@ -1,9 +1,11 @@
-"""Translations: fingerprints of the source text, each translation's status, and the
-translators' commands (`new`, `stamp`).
+"""Translations: each translation's status, the stamp of the source text it translates, and the
+translators' commands (`new`, `stamp`, `diff`, `export`, `import`).
 
-A translation (`cases/<slug>/<lang>.yaml`) records in its `source:` block the fingerprint of
-the source text it was made from, part by part (coalition, title, summary, each section,
-cover). Comparing that record with the current source tells which parts changed since.
+A translation (`cases/<slug>/<lang>.yaml`, or `casebook.<lang>.yaml` for the publication's own
+texts) has its stamp beside it (`<lang>.stamp.yaml`, `casebook.<lang>.stamp.yaml`), written by
+casebook: the source text the translation was last confirmed against, unit by unit (units.py).
+Comparing the stamp with the current source tells which units changed, and how. No PDF is made
+from a stamp: stamping remakes nothing.
 """
 
 from __future__ import annotations
@@ -11,20 +13,30 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import CasebookError
-from .model import SLUG, Case, Casebook, Edition, KeyPath
+from .errors import CasebookError, ContentError, Problem
+from .load import STAMP_SUFFIX, load_yaml
+from .model import SLUG, Case, Casebook, Edition
 from .publish import write_atomic
-from .schema import key_name, translatable
-from .validate import CASE
+from .schema import Mapping, key_name, translatable
+from .units import ROLES, Stamped, Unit, assign_ids, pieces
+from .validate import CASE, PUBLICATION
 
 STATUSES = ("current", "stale", "incomplete", "missing")
-STAMP_COMMENT = "# Written by `casebook translations stamp`: the source text this file translates."
+PUBLICATION_NAME = "casebook"  # names the publication's own texts where a case slug goes
+MARKDOWN_KEYS = ("summary", "body", "introduction")  # Markdown texts, cut into blocks
+INLINE_KEYS = ("heading",)  # one line of inline Markdown
+STAMP_HEADER = (
+    "# Written by casebook (`translations stamp`, `translations import`): the {source} text\n"
+    "# that {translation} translates, unit by unit, for `casebook translations diff`.\n"
+    "# Do not edit. No PDF is made from this file.\n"
+)
 
 
 @dataclass(frozen=True)
@@ -35,14 +47,160 @@ class TranslationStatus:
     details: tuple[str, ...] = ()
 
 
-def _digest(value: Any) -> str:
-    canonical = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+# ---- What a translation translates ----
 
 
-def source_parts(case: Case) -> dict[str, Any]:
-    """The fingerprint of each translatable part of a source-language case: each text, each
-    list item as [its identifying keys…, its texts…], a mapping of one text as that text."""
+@dataclass(frozen=True)
+class Subject:
+    """One translation file and what it translates: a case, or the publication's own texts."""
+
+    name: str  # the case's slug, or PUBLICATION_NAME
+    language: str
+    source_language: str
+    source_name: str  # the source file under content/: cases/<slug>/en.yaml, casebook.yaml
+    path: Path  # the translation file
+    display: str  # the translation file as messages name it: content/cases/<slug>/es.yaml
+    texts: dict  # the source's translatable texts (schema.translatable)
+    schema: Mapping
+    case: Case | None = None  # the source case
+    legacy: Any = None  # an older casebook's `source:` block in the translation, if any
+
+    @property
+    def stamp_path(self) -> Path:
+        return self.path.with_name(self.path.name.removesuffix(".yaml") + STAMP_SUFFIX)
+
+    @property
+    def stamp_display(self) -> str:
+        return self.display.removesuffix(".yaml") + STAMP_SUFFIX
+
+    def units(self, stamp: list[Stamped] | None) -> list[Unit]:
+        """The source's units, their ids aligned against `stamp`."""
+        return assign_ids(pieces(self.texts, MARKDOWN_KEYS, INLINE_KEYS), stamp or [])
+
+    def source_at(self, at: tuple) -> Any:
+        value: Any = self.texts
+        for part in at:
+            value = value[part]
+        return value
+
+
+def case_subject(source: Case, language: str, translated: Case | None = None) -> Subject:
+    content = source.folder.parent.parent
+    path = source.folder / f"{language}.yaml"
+    record = translated.translation if translated is not None else None
+    return Subject(
+        source.slug,
+        language,
+        source.language,
+        f"cases/{source.slug}/{source.language}.yaml",
+        path,
+        f"{content.name}/cases/{source.slug}/{language}.yaml",
+        translatable(CASE, asdict(source)),
+        CASE,
+        source,
+        record.stamp if record is not None else None,
+    )
+
+
+def content_folder(casebook: Casebook) -> Path:
+    """The content folder (every case folder is content/cases/<slug>)."""
+    return casebook.source.cases[0].folder.parent.parent
+
+
+def publication_subject(casebook: Casebook, language: str, content: Path) -> Subject:
+    source = casebook.source
+    values = {f.name: getattr(source, f.name, None) for f in PUBLICATION.fields}
+    return Subject(
+        PUBLICATION_NAME,
+        language,
+        source.language,
+        "casebook.yaml",
+        content / f"casebook.{language}.yaml",
+        f"{content.name}/casebook.{language}.yaml",
+        translatable(PUBLICATION, values),
+        PUBLICATION,
+    )
+
+
+def subject_of(casebook: Casebook, language: str, name: str) -> Subject:
+    """The subject a command names: a case slug, or `casebook` for the publication's texts."""
+    _check_language(casebook, language)
+    if name == PUBLICATION_NAME:
+        return publication_subject(casebook, language, content_folder(casebook))
+    source = _source_case(casebook, language, name)
+    return case_subject(source, language, casebook.edition(language).case(name))
+
+
+# ---- Stamps ----
+
+
+def stamp_of(subject: Subject) -> list[Stamped] | None:
+    """What the translation was last stamped against, unit by unit; None if never stamped.
+
+    An older casebook kept a fingerprint in the translation's `source:` block instead, without
+    the text: when it matches the current source, the stamp is the current source text."""
+    if subject.stamp_path.is_file():
+        return _read_stamp(subject)
+    legacy = subject.legacy
+    if (
+        isinstance(legacy, dict)
+        and subject.case is not None
+        and legacy.get("fingerprint") == _legacy_fingerprint(subject.case)
+    ):
+        return [stamped(u, u.text) for u in subject.units(None)]
+    return None
+
+
+def stamped(unit: Unit, text: str, confirmed: bool = True) -> Stamped:
+    return Stamped(unit.id, unit.key, unit.role, text, confirmed)
+
+
+def _read_stamp(subject: Subject) -> list[Stamped]:
+    loaded = load_yaml(subject.stamp_path, subject.stamp_display)
+    if isinstance(loaded, Problem):
+        raise ContentError([loaded])
+    again = "it is written by casebook: delete it and run `casebook translations stamp` again"
+    data = loaded.data
+    if not isinstance(data, dict) or not isinstance(data.get("units"), list):
+        raise ContentError([Problem(subject.stamp_display, 1, "units", f"is missing; {again}")])
+    entries, problems = [], []
+    for index, item in enumerate(data["units"]):
+        at = ("units", index)
+        fields = ("id", "at", "role", "text")
+        if (
+            not isinstance(item, dict)
+            or not all(isinstance(item.get(k), str) for k in fields)
+            or item["role"] not in ROLES
+            or not isinstance(item.get("confirmed", True), bool)
+        ):
+            problems.append(
+                Problem(
+                    subject.stamp_display,
+                    loaded.line(at),
+                    key_name(at),
+                    f"must have id, at, role and text (and confirmed: true/false); {again}",
+                )
+            )
+            continue
+        entries.append(Stamped(*(item[k] for k in fields), item.get("confirmed", True)))
+    if problems:
+        raise ContentError(problems)
+    return entries
+
+
+def stamp_text(subject: Subject, entries: list[Stamped]) -> str:
+    header = STAMP_HEADER.format(source=subject.source_name, translation=subject.path.name)
+    units = []
+    for entry in entries:
+        item = {"id": entry.id, "at": entry.at, "role": entry.role, "text": entry.text}
+        if not entry.confirmed:
+            item["confirmed"] = False
+        units.append(item)
+    return header + _dump({"language": subject.language, "units": units})
+
+
+def _legacy_fingerprint(case: Case) -> str:
+    """The fingerprint an older casebook kept in a translation's `source:` block."""
     parts: dict[str, Any] = {}
     for key, value in translatable(CASE, asdict(case)).items():
         if isinstance(value, list):
@@ -51,23 +209,26 @@ def source_parts(case: Case) -> dict[str, Any]:
             parts[key] = _digest(next(iter(value.values())) if len(value) == 1 else value)
         elif value is not None:
             parts[key] = _digest(value)
-    return parts
+    return _digest(parts)
 
 
-def source_stamp(case: Case) -> dict[str, Any]:
-    parts = source_parts(case)
-    return {"fingerprint": _digest(parts), "parts": parts}
+def _digest(value: Any) -> str:
+    canonical = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+# ---- Status ----
 
 
 def status_of(source: Case, edition: Edition) -> TranslationStatus:
-    """The status of one case's translation in `edition`, from the model alone."""
+    """The status of one case's translation in `edition`."""
     case = edition.case(source.slug)
     if case.translation is None:
         return TranslationStatus(
             source.slug, edition.language, "missing", (f"no {edition.language}.yaml",)
         )
     gaps = _gaps(source, case)
-    changes = _changes(source, case.translation.stamp)
+    changes = _changes(case_subject(source, edition.language, case))
     status = "incomplete" if gaps else "stale" if changes else "current"
     return TranslationStatus(source.slug, edition.language, status, (*gaps, *changes))
 
@@ -87,7 +248,7 @@ def _gaps(source: Case, case: Case) -> list[str]:
     return gaps
 
 
-def _describe(path: KeyPath, source: Case) -> str:
+def _describe(path: tuple, source: Case) -> str:
     if path == ("sections",):
         return "sections are missing"
     if path[0] == "sections":
@@ -95,23 +256,39 @@ def _describe(path: KeyPath, source: Case) -> str:
     return f"{key_name(path)} is missing"
 
 
-def _changes(case: Case, stamp: Any) -> list[str]:
-    if not isinstance(stamp, dict) or not isinstance(stamp.get("parts"), dict):
+def _changes(subject: Subject) -> list[str]:
+    """What changed in the source since the translation was stamped, part by part."""
+    stamp = stamp_of(subject)
+    if stamp is None and subject.legacy is not None:
+        return [
+            "stamped by an older casebook, which kept no source text: check it against "
+            "the source, then run `casebook translations stamp`"
+        ]
+    if stamp is None:
         return ["never stamped: run `casebook translations stamp` once it matches the source"]
-    current = source_stamp(case)
-    if stamp.get("fingerprint") == current["fingerprint"]:
-        return []
-    old, new = stamp["parts"], current["parts"]
-    changed = [
-        f"{key} changed"
-        for key in ("coalition", "title", "summary", "cover")
-        if old.get(key) != new.get(key) and (key in old or key in new)
-    ]
-    old_sections = old.get("sections") if isinstance(old.get("sections"), list) else []
-    for index, section in enumerate(case.sections):
-        if index >= len(old_sections) or old_sections[index] != new["sections"][index]:
-            changed.append(f"{_section_name(index, section)} changed")
-    return changed or ["the source changed"]
+    units = subject.units(stamp)
+    by_id = {s.id: s for s in stamp}
+    changed: list[str] = []
+    for unit in units:
+        old = by_id.get(unit.id)
+        if old is None or not old.confirmed or old.text != unit.text:
+            changed.append(_part_name(subject, unit.key))
+    ids = {u.id for u in units}
+    changed += [_part_name(subject, s.at) for s in stamp if s.id not in ids]
+    return [f"{name} changed" for name in dict.fromkeys(changed)]
+
+
+_SECTION_KEY = re.compile(r"sections\[(\d+)\]")
+
+
+def _part_name(subject: Subject, key: str) -> str:
+    """A unit's part as the status names it: `title`, `sections[2] (Legal threats)`."""
+    match = _SECTION_KEY.match(key)
+    if match is None:
+        return key.split(".")[0]
+    index = int(match[1])
+    sections = subject.case.sections if subject.case else ()
+    return _section_name(index, sections[index]) if index < len(sections) else match[0]
 
 
 def _section_name(index: int, section) -> str:
@@ -130,6 +307,56 @@ def all_statuses(casebook: Casebook) -> list[TranslationStatus]:
         for case in casebook.source.cases
         for edition in casebook.editions[1:]
     ]
+
+
+# ---- What the translation has for each unit ----
+
+
+@dataclass(frozen=True)
+class Given:
+    """A subject's units with the translation of each (inline Markdown; None if it has none),
+    and the parts whose blocks could not be matched with the source's."""
+
+    stamp: list[Stamped] | None
+    units: list[Unit]
+    targets: dict[str, str]
+    unmatched: list[str] = field(default_factory=list)
+
+
+def given(subject: Subject) -> Given:
+    """What the translation file gives for each unit of the current source. A text is matched
+    with the source it translates block by block, through the stamp's units (the source the
+    translation followed when it was stamped)."""
+    stamp = stamp_of(subject)
+    units = subject.units(stamp)
+    if not subject.path.is_file():
+        return Given(stamp, units, {})
+    loaded = load_yaml(subject.path, subject.display)
+    if isinstance(loaded, Problem):
+        raise ContentError([loaded])
+    data = loaded.data if isinstance(loaded.data, dict) else {}
+    found = pieces(translatable(subject.schema, data), MARKDOWN_KEYS, INLINE_KEYS)
+    followed: dict[str, list] = {}
+    for entry in stamp or ():
+        followed.setdefault(entry.at, []).append(entry)
+    known = set(followed)
+    for unit in units:
+        if unit.key not in known:  # a part the stamp does not know: the source's now
+            followed.setdefault(unit.key, []).append(unit)
+    translated: dict[str, list] = {}
+    for piece in found:
+        translated.setdefault(piece.key, []).append(piece)
+    targets, unmatched = {}, []
+    for key, texts in translated.items():
+        expected = followed.get(key, [])
+        if [p.role for p in texts] != [e.role for e in expected]:
+            unmatched.append(
+                f"{key}: the translation has {len(texts)} block(s) where the source it follows "
+                f"has {len(expected)}"
+            )
+            continue
+        targets.update({e.id: p.text for e, p in zip(expected, texts, strict=True)})
+    return Given(stamp, units, targets, unmatched)
 
 
 # ---- The translators' commands ----
@@ -151,16 +378,14 @@ def _dump(data: dict) -> str:
     return yaml.dump(data, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=10_000)
 
 
-def _stamp_block(case: Case) -> str:
-    return f"{STAMP_COMMENT}\n" + _dump({"source": source_stamp(case)}) + "\n"
-
-
 def new_translation(casebook: Casebook, language: str, slug: str) -> Path:
-    """Write `cases/<slug>/<language>.yaml` with the source text in place, stamped."""
+    """Write `cases/<slug>/<language>.yaml` with the source text in place, and its stamp."""
     case = _source_case(casebook, language, slug)
-    target = case.folder / f"{language}.yaml"
-    if target.exists():
-        raise CasebookError(f"{target} exists already: edit it, or delete it first to start again")
+    subject = case_subject(case, language)
+    if subject.path.exists():
+        raise CasebookError(
+            f"{subject.path} exists already: edit it, or delete it first to start again"
+        )
     header = (
         f"# {language} translation of {case.folder.name}/{casebook.source.language}.yaml. "
         "Translate the texts below; keep every section's kind.\n"
@@ -168,8 +393,9 @@ def new_translation(casebook: Casebook, language: str, slug: str) -> Path:
         f"{language} {slug}\n"
     )
     body = _without_none(translatable(CASE, asdict(case)))
-    write_atomic(target, (header + _stamp_block(case) + _dump(body)).encode("utf-8"))
-    return target
+    write_atomic(subject.path, (header + _dump(body)).encode("utf-8"))
+    _write_stamp(subject, [stamped(u, u.text) for u in subject.units(None)])
+    return subject.path
 
 
 def _without_none(value: Any) -> Any:
@@ -181,45 +407,132 @@ def _without_none(value: Any) -> Any:
 
 
 def stamp_translation(casebook: Casebook, language: str, slug: str) -> Path:
-    """Record in the translation that it now matches the current source (text kept as it is).
-
-    Only the `source:` block (and the comment above it) is rewritten; every other line of the
-    file stays as the translator wrote it.
-    """
-    case = _source_case(casebook, language, slug)
-    path = case.folder / f"{language}.yaml"
-    if casebook.edition(language).case(slug).translation is None:
+    """Record that the translation now matches the current source: its stamp (beside it) is
+    written again; the translation itself is not changed, except that the `source:` block an
+    older casebook kept in it is taken out."""
+    subject = subject_of(casebook, language, slug)
+    if not subject.path.is_file():
         raise CasebookError(
-            f"{path} does not exist: start it with `casebook translations new {language} {slug}`"
+            f"{subject.path} does not exist: start it with `casebook translations new "
+            f"{language} {slug}`"
         )
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    stamp = stamp_of(subject)
+    _write_stamp(subject, [stamped(u, u.text) for u in subject.units(stamp)])
+    if subject.legacy is not None:
+        write_atomic(subject.path, _without_legacy(subject.path.read_text(encoding="utf-8")))
+    return subject.stamp_path
+
+
+_LEGACY_COMMENT = (
+    "# Written by `casebook translations stamp`: the source text this file translates."
+)
+
+
+def _without_legacy(text: str) -> bytes:
+    """A translation's text without an older casebook's `source:` block (and its comment)."""
+    lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if re.match(r"source\s*:", line)), None)
     if start is not None:
         end = start + 1
         while end < len(lines) and (lines[end][:1] in (" ", "\t", "\n") or not lines[end].strip()):
             end += 1
-        if start > 0 and lines[start - 1].rstrip("\n") == STAMP_COMMENT:
+        if start > 0 and lines[start - 1].rstrip("\n") == _LEGACY_COMMENT:
             start -= 1
         del lines[start:end]
-    header = 0
-    while (
-        header < len(lines)
-        and lines[header].startswith("#")
-        and lines[header].rstrip("\n") != STAMP_COMMENT
-    ):
-        header += 1
-    lines[header:header] = [_stamp_block(case)]
-    write_atomic(path, "".join(lines).encode("utf-8"))
-    return path
+    return "".join(lines).encode("utf-8")
 
 
-def _source_case(casebook: Casebook, language: str, slug: str) -> Case:
+def _write_stamp(subject: Subject, entries: list[Stamped]) -> bool:
+    """Write the stamp if it differs from the one on disk; whether it did."""
+    data = stamp_text(subject, entries).encode("utf-8")
+    path = subject.stamp_path
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    write_atomic(path, data)
+    return True
+
+
+@dataclass(frozen=True)
+class UnitChange:
+    """A unit whose source changed since the stamp: `old` None for a new unit, `new` None for
+    one the source no longer has."""
+
+    unit: str
+    where: str
+    old: str | None
+    new: str | None
+
+
+def diff(subject: Subject) -> list[UnitChange]:
+    """Unit by unit, the source text at the last stamp against the current source: the units
+    that changed, were added or were removed since."""
+    stamp = stamp_of(subject)
+    if stamp is None:
+        raise CasebookError(
+            f"{subject.display} has no stamp ({subject.stamp_path.name}): there is no record of "
+            "the source it was translated from. Compare it with the source, then run "
+            f"`casebook translations stamp {subject.language} {subject.name}`"
+        )
+    units = subject.units(stamp)
+    by_id = {s.id: s for s in stamp}
+    changes = []
+    for unit in units:
+        old = by_id.get(unit.id)
+        if old is None or old.text != unit.text:
+            changes.append(
+                UnitChange(unit.id, where(subject, unit), old.text if old else None, unit.text)
+            )
+    ids = {u.id for u in units}
+    for entry in stamp:
+        if entry.id not in ids:
+            changes.append(
+                UnitChange(entry.id, f"{entry.at}: {ROLES[entry.role]}", entry.text, None)
+            )
+    return changes
+
+
+def word_diff(old: str, new: str) -> str:
+    """A word-level diff, as `git diff --word-diff=plain` writes it: [-removed-]{+added+}."""
+    a, b = old.split(), new.split()
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            out += a[i1:i2]
+            continue
+        if i2 > i1:
+            out.append("[-" + " ".join(a[i1:i2]) + "-]")
+        if j2 > j1:
+            out.append("{+" + " ".join(b[j1:j2]) + "+}")
+    return " ".join(out)
+
+
+def where(subject: Subject, unit: Unit) -> str:
+    """Where a unit is, for a translator: `section 3 of 7 (challenges: “Threats”), paragraph 2`."""
+    role = ROLES[unit.role]
+    numbered = unit.role not in ("text", "heading")
+    if unit.at[0] == "sections" and subject.case is not None:
+        index = unit.at[1]
+        section = subject.case.sections[index]
+        heading = f": “{section.heading}”" if section.heading else ""
+        place = f"section {index + 1} of {len(subject.case.sections)} ({section.kind}{heading})"
+    else:
+        place = unit.key
+        if unit.role == "text":
+            return place
+    return f"{place}, {role}" + (f" {unit.block + 1}" if numbered else "")
+
+
+def _check_language(casebook: Casebook, language: str) -> None:
     languages = casebook.languages[1:]
     if language not in languages:
         raise CasebookError(
             f"{language!r} is not a translation language of this publication "
             f"(languages in casebook.yaml: {', '.join(languages) or 'none besides the source'})"
         )
+
+
+def _source_case(casebook: Casebook, language: str, slug: str) -> Case:
+    _check_language(casebook, language)
     if not SLUG.match(slug):
         raise CasebookError(f"{slug!r} is not a case slug (a folder name under cases/)")
     try:
@@ -232,11 +545,16 @@ def _source_case(casebook: Casebook, language: str, slug: str) -> Case:
 
 
 __all__ = [
+    "PUBLICATION_NAME",
     "STATUSES",
+    "Subject",
     "TranslationStatus",
     "all_statuses",
+    "diff",
+    "given",
     "new_translation",
-    "source_stamp",
     "stamp_translation",
     "status_of",
+    "subject_of",
+    "word_diff",
 ]

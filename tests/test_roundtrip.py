@@ -1,0 +1,431 @@
+"""Translators' files: XLIFF and PO exported, filled in as a CAT tool would (translate-toolkit's
+API), imported into the content, and built; what changed since the stamp."""
+
+from __future__ import annotations
+
+import copy
+import re
+import shutil
+import subprocess
+
+import pytest
+from pypdf import PdfReader
+from translate.storage import factory, pypo, xliff
+from translate.storage.placeables import StringElem
+
+import casebook
+from casebook.cli import main
+from casebook.translations import all_statuses, subject_of
+from casebook.units import Piece, Stamped, assign_ids, blocks, rebuild
+
+from .conftest import BILINGUAL, CONTENT, missing_tool
+from .pdfs import pdf_text
+
+RICH_CASE = """\
+coalition: Test Coalition
+title: A case for testing
+type: coalition-response
+date: 2020-11
+region: europe
+country: Poland
+authors:
+  - A. Author
+summary: |
+  The lede of the *test* case.
+sections:
+  - kind: context
+    body: |
+      Context paragraph with a [linked source](https://example.org/report "Report") and
+      **strong** words.[^1]
+
+      Second context paragraph.
+
+      [^1]: The note names its source.
+  - kind: challenges
+    heading: A *hard* challenge
+    body: |
+      Challenge paragraph.
+
+      > “A quoted sentence.”
+      >
+      > — Quoted Person (2020)
+  - kind: outcomes
+    body: |
+      - Access.
+      - Access.
+      - A third outcome.
+"""
+PUBLICATION_ES = """\
+title: Casebook de prueba
+introduction: |
+  Una introducción.
+"""
+
+
+@pytest.fixture
+def project(scratch):
+    scratch.write("casebook.yaml", BILINGUAL + "introduction: |\n  An introduction.\n")
+    scratch.case("the-case", RICH_CASE)
+    return scratch
+
+
+def run(*args: str) -> int:
+    return main(["translations", "-q", *args])
+
+
+def export(project, *args: str) -> None:
+    out = project.root / "exported"
+    assert run("--content", str(project.content), "export", "es", "--out", str(out), *args) == 0
+    return out / "es"
+
+
+def fill_xliff(path, mark: str = "Traducido", skip: set[str] = frozenset()) -> None:
+    """What a translator does in a CAT tool: every target written (the source's inline codes
+    kept), every unit marked translated."""
+    store = factory.getobject(str(path))
+    for unit in store.units:
+        if unit.xmlelement.get("id") in skip:
+            continue
+        rich = copy.deepcopy(unit.rich_source)
+        rich[0].sub.insert(0, f"{mark} ")
+        unit.rich_target = rich
+        unit.set_state_n(unit.S_TRANSLATED)
+    store.save()
+
+
+def fill_po(path, mark: str = "Traducido") -> None:
+    store = factory.getobject(str(path))
+    for unit in store.units:
+        if not unit.isheader():
+            unit.target = f"{mark} {unit.source}"
+            unit.markfuzzy(False)
+    store.save()
+
+
+def state_of(store, uid: str) -> tuple[str | None, str | None]:
+    for unit in store.units:
+        if unit.xmlelement.get("id") == uid:
+            target = unit.getlanguageNode(lang=None, index=1)
+            return (target.get("state") if target is not None else None), unit.target or None
+    raise KeyError(uid)
+
+
+def snapshot(project) -> dict:
+    """Every content file's bytes, and whether it was written since (a new inode, a new time)."""
+    return {
+        p: (p.read_bytes(), p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in sorted(project.content.rglob("*"))
+        if p.is_file()
+    }
+
+
+# ---- The round trips ----
+
+
+def test_xliff_filled_in_a_cat_tool_comes_back_as_the_spanish_pdf(project):
+    folder = export(project)
+    assert sorted(p.name for p in folder.iterdir()) == ["casebook.xlf", "the-case.xlf"]
+    fill_xliff(folder / "the-case.xlf")
+    fill_xliff(folder / "casebook.xlf", mark="Traducida")
+    files = [str(folder / "the-case.xlf"), str(folder / "casebook.xlf")]
+    assert run("--content", str(project.content), "import", *files) == 0
+
+    translation = (project.content / "cases/the-case/es.yaml").read_text()
+    assert (  # the codes come back as the source wrote them
+        "Traducido Context paragraph with a [linked source](https://example.org/report "
+        '"Report") and **strong** words.[^1]\n' in translation
+    )
+    assert "\n      [^1]: Traducido The note names its source.\n" in translation
+    assert "> — Traducido Quoted Person (2020)" in translation
+    assert "heading: Traducido A *hard* challenge" in translation
+    statuses = all_statuses(casebook.check(project.content))
+    assert [s.status for s in statuses] == ["current"]
+
+    project.build()
+    text = pdf_text(project.out / "es" / "the-case.pdf")
+    for shown in (
+        "Traducido A case for testing",
+        "Traducido The lede of the test case.",
+        "Traducido Context paragraph with a linked source and strong words.",
+        "Traducido The note names its source.",
+        "Traducido Quoted Person (2020)",
+        "Traducido A hard challenge",
+        "Traducido A third outcome.",
+    ):
+        assert shown in text
+    links = [
+        a["/A"]["/URI"]
+        for page in PdfReader(project.out / "es" / "the-case.pdf").pages
+        for a in (x.get_object() for x in page.get("/Annots", ()))
+        if "/A" in a and "/URI" in a["/A"]
+    ]
+    assert "https://example.org/report" in links
+    assert "Traducida Una" not in pdf_text(project.out / "es" / "casebook.pdf")
+    assert "Traducida Test casebook" in pdf_text(project.out / "es" / "casebook.pdf")
+
+
+def test_po_filled_in_a_tool_passes_msgfmt_and_comes_back_as_the_spanish_pdf(project):
+    if shutil.which("msgfmt") is None:
+        missing_tool("msgfmt (Debian's gettext) is not installed")
+    folder = export(project, "--format", "po")
+    for path in folder.iterdir():
+        check = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], text=True,
+                               capture_output=True)  # fmt: skip
+        assert check.returncode == 0, check.stderr
+    text = (folder / "the-case.po").read_text()
+    assert 'msgctxt "' in text and text.count("msgctxt") == 2  # "Access." twice
+    assert "#, md-text" in text
+    fill_po(folder / "the-case.po")
+    fill_po(folder / "casebook.po")
+    check = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(folder / "the-case.po")],
+                           text=True, capture_output=True)  # fmt: skip
+    assert check.returncode == 0, check.stderr
+    assert run("--content", str(project.content), "import", *map(str, folder.iterdir())) == 0
+    project.build()
+    text = pdf_text(project.out / "es" / "the-case.pdf")
+    assert "Traducido Context paragraph with a linked source and strong words." in text
+    assert "Traducido The note names its source." in text
+    assert text.count("Traducido Access.") == 2
+
+
+def test_the_shipped_content_exports_po_that_msgfmt_accepts(tmp_path):
+    if shutil.which("msgfmt") is None:
+        missing_tool("msgfmt (Debian's gettext) is not installed")
+    out = tmp_path / "po"
+    assert run("--content", str(CONTENT), "export", "es", "--format", "po", "--out", str(out)) == 0
+    files = sorted((out / "es").iterdir())
+    assert len(files) == 11  # ten cases and the book's own texts
+    for path in files:
+        check = subprocess.run(["msgfmt", "--check", "-o", "/dev/null", str(path)], text=True,
+                               capture_output=True)  # fmt: skip
+        assert check.returncode == 0, f"{path.name}: {check.stderr}"
+
+
+def test_exported_xliff_reads_back_with_the_same_units(project, tmp_path):
+    folder = export(project)
+    store = xliff.xlifffile.parsestring((folder / "the-case.xlf").read_bytes())
+    assert store.getsourcelanguage() == "en" and store.gettargetlanguage() == "es"
+    assert store.getfilenames() == ["cases/the-case/en.yaml"]
+    subject = subject_of(casebook.check(project.content), "es", "the-case")
+    units = subject.units(None)
+    assert [u.xmlelement.get("id") for u in store.units] == [u.id for u in units]
+    sources = [u.source for u in store.units]
+    assert sources[3] == "Context paragraph with a linked source and strong words."
+    assert '<g id="1" ctype="link">linked source</g>' in (folder / "the-case.xlf").read_text()
+    assert 'ctype="x-footnote-call" equiv-text="[^1]"' in (folder / "the-case.xlf").read_text()
+    notes = [u.getnotes() for u in store.units]
+    assert (
+        "the-case: section 2 of 3 (challenges: “A *hard* challenge”), quotation's source 1" in notes
+    )
+    assert not any(u.target for u in store.units)  # nothing translated yet
+
+    # Translated, exported again, read again: the same units with their targets and states.
+    fill_xliff(folder / "the-case.xlf")
+    assert run("--content", str(project.content), "import", str(folder / "the-case.xlf")) == 0
+    again = export(project)
+    store2 = xliff.xlifffile.parsestring((again / "the-case.xlf").read_bytes())
+    assert [u.xmlelement.get("id") for u in store2.units] == [u.id for u in units]
+    assert [u.source for u in store2.units] == sources
+    assert all(state_of(store2, u.id)[0] == "translated" for u in units)
+    assert [u.target for u in store2.units] == [
+        u.target for u in factory.getobject(str(folder / "the-case.xlf")).units
+    ]
+
+
+def test_a_source_edit_turns_exactly_the_edited_units_to_review(project):
+    folder = export(project)
+    fill_xliff(folder / "the-case.xlf")
+    assert run("--content", str(project.content), "import", str(folder / "the-case.xlf")) == 0
+    before = xliff.xlifffile.parsestring(export(project).joinpath("the-case.xlf").read_bytes())
+    ids = [u.xmlelement.get("id") for u in before.units]
+
+    source = project.content / "cases/the-case/en.yaml"
+    text = source.read_text()
+    text = text.replace("Second context paragraph.", "Second context paragraph, edited.")
+    text = text.replace(
+        "      Challenge paragraph.\n",
+        "      A new first paragraph.\n\n      Challenge paragraph.\n",
+    )
+    source.write_text(text)
+
+    after = xliff.xlifffile.parsestring(export(project).joinpath("the-case.xlf").read_bytes())
+    states = {u.xmlelement.get("id"): state_of(after, u.xmlelement.get("id")) for u in after.units}
+    new = [uid for uid in states if uid not in ids]
+    assert len(new) == 1 and states[new[0]] == (None, None)  # the inserted paragraph
+    review = [uid for uid, (state, _) in states.items() if state == "needs-review-translation"]
+    assert review == [ids[4]]  # the edited paragraph, its id kept
+    assert all(states[uid][0] == "translated" for uid in ids if uid != ids[4])
+    edited = next(u for u in after.units if u.xmlelement.get("id") == ids[4])
+    assert "It was: Second context paragraph." in edited.getnotes()
+
+    po = pypo.pofile.parsestring((export(project, "--format", "po") / "the-case.po").read_bytes())
+    fuzzy = [u for u in po.units if u.isfuzzy()]
+    assert [u.source for u in fuzzy] == ["Second context paragraph, edited."]
+    assert fuzzy[0].prev_source == "Second context paragraph."
+    assert [s.details for s in all_statuses(casebook.check(project.content))] == [
+        ("sections[0] (context) changed", "sections[1] (A *hard* challenge) changed")
+    ]
+
+    # The translator answers the review (and the new paragraph): current again.
+    fill_xliff(export(project) / "the-case.xlf", mark="Revisado")
+    assert run("--content", str(project.content), "import",
+               str(project.root / "exported/es/the-case.xlf")) == 0  # fmt: skip
+    assert [s.status for s in all_statuses(casebook.check(project.content))] == ["current"]
+
+
+@pytest.mark.expect_warnings(r"stays in the source language: sections\[0\]\.body")
+def test_a_partly_translated_body_falls_back_to_the_source_whole(project, capsys):
+    folder = export(project)
+    store = factory.getobject(str(folder / "the-case.xlf"))
+    second = store.units[4].xmlelement.get("id")  # the second context paragraph
+    fill_xliff(folder / "the-case.xlf", skip={second})
+    assert main(["translations", "--content", str(project.content), "import",
+                 str(folder / "the-case.xlf")]) == 0  # fmt: skip
+    err = capsys.readouterr().err
+    assert "sections[0].body (missing: section 1 of 3 (context), paragraph 2)" in err
+    translation = (project.content / "cases/the-case/es.yaml").read_text()
+    assert "Traducido Context paragraph" not in translation  # the section's body left out
+    assert "Traducido Challenge paragraph." in translation
+    status = all_statuses(casebook.check(project.content))[0]
+    assert status.status == "incomplete"
+    assert "sections[0] (context): body is missing" in status.details
+
+
+def test_an_import_that_changes_nothing_writes_nothing(project):
+    folder = export(project)
+    fill_xliff(folder / "the-case.xlf")
+    assert run("--content", str(project.content), "import", str(folder / "the-case.xlf")) == 0
+    (project.content / "cases/the-case/es.yaml").write_text(
+        "# A translator's comment, kept.\n"
+        + (project.content / "cases/the-case/es.yaml").read_text()
+    )
+    before = snapshot(project)
+    again = export(project)
+    assert run("--content", str(project.content), "import", str(again / "the-case.xlf")) == 0
+    assert snapshot(project) == before
+
+    # One unit changed in the tool: only its text changes; the comment stays.
+    store = factory.getobject(str(again / "the-case.xlf"))
+    store.units[1].rich_target = [StringElem(["Un título nuevo"])]
+    store.save()
+    assert run("--content", str(project.content), "import", str(again / "the-case.xlf")) == 0
+    text = (project.content / "cases/the-case/es.yaml").read_text()
+    assert text.startswith("# A translator's comment, kept.\n")
+    assert "title: Un título nuevo\n" in text
+    old = before[project.content / "cases/the-case/es.yaml"][0].decode()
+    assert text == old.replace("title: Traducido A case for testing\n", "title: Un título nuevo\n")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.replace('target-language="es"', 'target-language="fr"'),
+         "is a translation into 'fr', which is not a translation language"),
+        (lambda t: t.replace("cases/the-case/en.yaml", "cases/no-case/en.yaml"),
+         "translates 'cases/no-case/en.yaml', which is not a case of this publication"),
+        (lambda t: t.replace('id="title"', 'id="p00000000"'),
+         "unit 'p00000000' is not a unit of the current source"),
+        (lambda t: re.sub(r'(<target[^>]*>Traducido Context.*?)<x id="3"[^>]*/>', r"\1", t),
+         "must keep each footnote call of its source ([^1]) exactly once"),
+        (lambda t: re.sub(r'(<target[^>]*>Traducido Context[^<]*)<g id="1"', r'\1<g id="9"', t),
+         "has an inline code with id 9, which its source does not have"),
+        (lambda t: t.replace("<xliff", "<xlif", 1), "cannot be read as XLIFF"),
+    ],
+    ids=["language", "case", "unit-id", "footnote-call", "code-id", "not-xml"],
+)  # fmt: skip
+def test_a_bad_file_is_refused_and_changes_nothing(project, capsys, change, message):
+    folder = export(project)
+    fill_xliff(folder / "the-case.xlf")
+    # A good file beside the bad one: refused together.
+    fill_xliff(folder / "casebook.xlf")
+    path = folder / "the-case.xlf"
+    path.write_text(change(path.read_text()))
+    before = snapshot(project)
+    assert main(["translations", "--content", str(project.content), "import", str(path),
+                 str(folder / "casebook.xlf")]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert message in err and str(path) in err and "nothing was changed" in err
+    assert snapshot(project) == before
+
+
+def test_a_po_translation_must_keep_the_links_and_calls_of_its_source(project, capsys):
+    folder = export(project, "--format", "po")
+    fill_po(folder / "the-case.po")
+    path = folder / "the-case.po"
+    store = factory.getobject(str(path))
+    unit = next(u for u in store.units if "linked source" in u.source)
+    unit.target = unit.target.replace("https://example.org/", "https://evil.example/")
+    store.save()
+    before = snapshot(project)
+    assert main(["translations", "--content", str(project.content), "import", str(path)]) == 1
+    assert "https://evil.example/report" in capsys.readouterr().err
+    assert snapshot(project) == before
+
+
+def test_diff_shows_what_changed_in_the_source_word_by_word(project, capsys):
+    assert run("--content", str(project.content), "new", "es", "the-case") == 0
+    source = project.content / "cases/the-case/en.yaml"
+    source.write_text(
+        source.read_text().replace("Challenge paragraph.", "A harder challenge paragraph.")
+    )
+    assert main(["translations", "--content", str(project.content), "diff", "es", "the-case"]) == 0
+    out = capsys.readouterr().out
+    assert "section 2 of 3 (challenges: “A *hard* challenge”), paragraph 1 [" in out
+    assert "  {+A harder challenge+} [-Challenge-] paragraph." in out or (
+        "  [-Challenge-] {+A harder challenge+} paragraph." in out
+    )
+    assert out.count("]: changed") == 1
+
+
+def test_a_restamp_remakes_no_pdf(project):
+    folder = export(project)
+    fill_xliff(folder / "the-case.xlf")
+    assert run("--content", str(project.content), "import", str(folder / "the-case.xlf")) == 0
+    project.build()
+    stamp = project.content / "cases/the-case/es.stamp.yaml"
+    stamp.unlink()
+    assert run("--content", str(project.content), "stamp", "es", "the-case") == 0
+    assert stamp.is_file()
+    result = project.build()
+    assert result.outputs == []
+
+
+# ---- Unit ids ----
+
+
+def pieces_of(*texts: str) -> list[Piece]:
+    return [Piece(("summary",), "paragraph", text, True) for text in texts]
+
+
+def stamp_of(units) -> list[Stamped]:
+    return [Stamped(u.id, u.key, u.role, u.text) for u in units]
+
+
+def test_unit_ids_survive_an_insert_and_an_edit():
+    first = assign_ids(pieces_of("One two three four.", "Five six seven eight.", "Nine."), [])
+    assert len({u.id for u in first}) == 3
+    later = assign_ids(
+        pieces_of("A new one.", "One two three four!", "Five six seven eight.", "Nine."),
+        stamp_of(first),
+    )
+    assert [u.id for u in later[1:]] == [u.id for u in first]
+    assert later[0].id not in {u.id for u in first}
+    # A text rewritten beyond recognition is a new unit.
+    other = assign_ids(pieces_of("Completely different words here.", "Five six seven eight.", "Nine."), stamp_of(first))  # fmt: skip
+    assert other[0].id != first[0].id and [u.id for u in other[1:]] == [u.id for u in first[1:]]
+    # The same text twice: two ids.
+    twice = assign_ids(pieces_of("Access.", "Access."), [])
+    assert twice[0].id != twice[1].id
+
+
+def test_blocks_put_together_again_keep_the_markdown_of_every_shipped_case():
+    from casebook.markup import render_markdown
+
+    book = casebook.check(CONTENT)
+    for case in book.source.cases:
+        for text in (case.summary, *(s.body for s in case.sections)):
+            found = blocks(text)
+            again = rebuild(text, [b.text for b in found])
+            assert " ".join(render_markdown(again).split()) == " ".join(
+                render_markdown(text).split()
+            ), case.slug
