@@ -390,6 +390,35 @@ def test_a_restamp_remakes_no_pdf(project):
     assert result.outputs == []
 
 
+@pytest.mark.expect_warnings(r"the-case/es\.yaml is incomplete: .*sections: has 3 sections but")
+def test_a_source_that_gains_a_section_still_builds_and_the_round_trip_follows_it(project):
+    folder = export(project)
+    fill_xliff(folder / "the-case.xlf")
+    assert run("--content", str(project.content), "import", str(folder / "the-case.xlf")) == 0
+    source = project.content / "cases/the-case/en.yaml"
+    source.write_text(source.read_text().replace(
+        "  - kind: outcomes\n",
+        "  - kind: lessons\n    heading: A new lesson\n    body: |\n      Lesson paragraph.\n"
+        "  - kind: outcomes\n",
+    ))  # fmt: skip
+    status = all_statuses(casebook.check(project.content))[0]  # checks: no error
+    assert status.status == "incomplete"
+    assert "es.yaml:6: sections: has 3 sections but the source" in status.details[0]
+    project.build()  # the Spanish PDF prints the source's sections meanwhile
+    assert "Lesson paragraph." in pdf_text(project.out / "es" / "the-case.pdf")
+
+    # Exported again: every translation is kept on its unit; only the new section's are new.
+    store = xliff.xlifffile.parsestring(export(project).joinpath("the-case.xlf").read_bytes())
+    new = [u.source for u in store.units if not u.target]
+    assert new == ["A new lesson", "Lesson paragraph."]
+    fill_xliff(project.root / "exported/es/the-case.xlf", skip=set())
+    assert run("--content", str(project.content), "import",
+               str(project.root / "exported/es/the-case.xlf")) == 0  # fmt: skip
+    assert [s.status for s in all_statuses(casebook.check(project.content))] == ["current"]
+    text = (project.content / "cases/the-case/es.yaml").read_text()
+    assert "  - kind: lessons\n    heading: Traducido A new lesson\n" in text
+
+
 # ---- Unit ids ----
 
 
@@ -411,7 +440,8 @@ def test_unit_ids_survive_an_insert_and_an_edit():
     assert [u.id for u in later[1:]] == [u.id for u in first]
     assert later[0].id not in {u.id for u in first}
     # A text rewritten beyond recognition is a new unit.
-    other = assign_ids(pieces_of("Completely different words here.", "Five six seven eight.", "Nine."), stamp_of(first))  # fmt: skip
+    rewritten = pieces_of("Completely different words here.", "Five six seven eight.", "Nine.")
+    other = assign_ids(rewritten, stamp_of(first))
     assert other[0].id != first[0].id and [u.id for u in other[1:]] == [u.id for u in first[1:]]
     # The same text twice: two ids.
     twice = assign_ids(pieces_of("Access.", "Access."), [])

@@ -56,7 +56,10 @@ class Translation:
     """
 
     fallbacks: tuple[tuple[KeyPath, bool], ...]
-    stamp: Any  # the file's `source:` block as written (see translations.py), or None
+    stamp: Any  # an older casebook's `source:` block in the file (see translations.py), or None
+    # Why the file's sections were set aside for the source's (they no longer match them in
+    # number, order, kind or headings: the source changed, or the file was edited wrongly).
+    mismatch: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -429,10 +429,11 @@ def _translation_text(subject: Subject, values: dict[tuple, str | None]) -> byte
         parent, key = doc, at[-1]
         for part in at[:-1]:
             if part == "sections":
-                if not isinstance(parent.get(part), list):
+                if not _follows(parent.get(part), subject.texts["sections"]):
                     kinds = [s["kind"] for s in subject.texts["sections"]]
                     items = CommentedSeq(CommentedMap(kind=kind) for kind in kinds)
                     _insert(parent, part, items, order)
+                    changed = True
             elif isinstance(part, str) and not isinstance(parent.get(part), dict):
                 _insert(parent, part, CommentedMap(), order)
             parent = parent[part]
@@ -453,6 +454,20 @@ def _translation_text(subject: Subject, values: dict[tuple, str | None]) -> byte
     yaml.dump(doc, stream)
     text = stream.getvalue().encode("utf-8")
     return None if old is not None and text == old.encode("utf-8") else text
+
+
+def _follows(items, sections: list[dict]) -> bool:
+    """Whether a translation's sections follow the source's in number, kind and headings."""
+    return (
+        isinstance(items, list)
+        and len(items) == len(sections)
+        and all(
+            isinstance(item, dict)
+            and item.get("kind") == section["kind"]
+            and ("heading" not in item or section.get("heading"))
+            for item, section in zip(items, sections, strict=True)
+        )
+    )
 
 
 def _insert(mapping, key, value, order: list[str]) -> None:

@@ -235,8 +235,12 @@ def status_of(source: Case, edition: Edition) -> TranslationStatus:
 
 def _gaps(source: Case, case: Case) -> list[str]:
     """The expected texts the translation leaves out, and bodies left in the source text."""
-    fallbacks = case.translation.fallbacks
-    gaps = [_describe(path, source) for path, expected in fallbacks if expected]
+    fallbacks, mismatch = case.translation.fallbacks, case.translation.mismatch
+    gaps = [*mismatch] + [
+        _describe(path, source)
+        for path, expected in fallbacks
+        if expected and not (mismatch and path == ("sections",))
+    ]
     fallen = {path for path, _ in fallbacks}
     if ("sections",) in fallen:
         return gaps

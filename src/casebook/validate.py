@@ -40,6 +40,7 @@ from .schema import (
     Mapping,
     any_value,
     boolean,
+    key_name,
     kind_of,
     one_of,
     overlay,
@@ -264,40 +265,49 @@ def _check_translation(
     translated = checker.check(translation_of_case(source_display))
     if translated is None:
         return None
-    ok = True
-    keep = "a translation keeps the source's sections in number, order and kind"
-    sections = translated.get("sections")
-    if sections is not None and len(sections) != len(source.sections):
-        checker.report(
-            ("sections",),
-            f"has {len(sections)} sections but the source {source_display} has "
-            f"{len(source.sections)}: {keep}",
-        )
-        return None
-    for index, (item, original) in enumerate(zip(sections or (), source.sections, strict=False)):
-        at = ("sections", index)
-        if item["kind"] != original.kind:
-            checker.report(
-                (*at, "kind"),
-                f"is {item['kind']!r} but section {index + 1} of the source {source_display} "
-                f"is {original.kind!r}: {keep}",
-            )
-            ok = False
-        if "heading" in item and not original.heading:
-            checker.report(
-                (*at, "heading"),
-                f"section {index + 1} of the source {source_display} has no heading: "
-                "remove it here",
-            )
-            ok = False
+    mismatch = _sections_mismatch(checker, translated.get("sections"), source, source_display)
+    if mismatch:
+        translated = {k: v for k, v in translated.items() if k != "sections"}
     if "cover" in translated and source.cover is None:
         checker.report(("cover",), f"the source {source_display} has no cover: remove it here")
-        ok = False
-    if not ok:
         return None
     merged, fallbacks = overlay(CASE, values, translated)
-    record = Translation(tuple(fallbacks), translated.get("source"))
+    record = Translation(tuple(fallbacks), translated.get("source"), tuple(mismatch))
     return _case(merged, source.slug, source.folder, language, translation=record)
+
+
+def _sections_mismatch(checker: Checker, sections, source: Case, source_display: str) -> list[str]:
+    """How a translation's sections no longer follow the source's (in number, order, kind and
+    headings), each as `path:line: key: what`; the build then prints the source's sections and
+    warns (a source that gains a section must not stop the build of every language)."""
+    if sections is None:
+        return []
+    keep = (
+        "the source's sections are printed until the translation follows them again "
+        "(casebook translations export, then import)"
+    )
+    where = checker.loaded
+    found = []
+    if len(sections) != len(source.sections):
+        found.append(
+            (("sections",), f"has {len(sections)} sections but the source {source_display} has "
+             f"{len(source.sections)}")
+        )  # fmt: skip
+    for index, (item, original) in enumerate(zip(sections, source.sections, strict=False)):
+        at = ("sections", index)
+        if item["kind"] != original.kind:
+            found.append(
+                ((*at, "kind"), f"is {item['kind']!r} but section {index + 1} of the source "
+                 f"{source_display} is {original.kind!r}")
+            )  # fmt: skip
+        if "heading" in item and not original.heading:
+            found.append(
+                ((*at, "heading"), f"section {index + 1} of the source {source_display} has "
+                 "no heading")
+            )  # fmt: skip
+    return [
+        f"{where.display}:{where.line(at)}: {key_name(at)}: {what}: {keep}" for at, what in found
+    ]
 
 
 def _check_cover(checker: Checker, values: dict, folder: Path) -> bool:
