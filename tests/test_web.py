@@ -356,13 +356,15 @@ def test_what_docs_say_to_upload_holds_the_site_and_nothing_internal(shipped, tm
     (work / "archive" / "en").mkdir(parents=True)
     (work / "archive" / "en" / "bond-uk.pdf").write_bytes(b"%PDF")
     (work / "en" / ".bond-uk.pdf.1234.part").write_bytes(b"%PDF")
+    (work / "translations" / "es").mkdir(parents=True)  # `casebook translations export`
+    (work / "translations" / "es" / "bond-uk.xlf").write_text("<xliff/>")
     server = tmp_path / "server"
     command = shlex.split(upload_command())
     command = [{"build/": f"{work}/", "server:/var/www/casebook/": f"{server}/"}.get(a, a)
                for a in command]  # fmt: skip
     subprocess.run(command, check=True)
     uploaded = {p.relative_to(server).as_posix() for p in server.rglob("*") if p.is_file()}
-    assert not [p for p in uploaded if p.startswith((".", "archive/", "print/")) or "/." in p]
+    assert not [p for p in uploaded if p.startswith((".", "archive/", "print/", "translations/")) or "/." in p]
     assert "en/bond-uk.html" not in uploaded
     assert {"index.html", "es/index.html", "en/bond-uk/index.html", "manifest.json"} <= uploaded
     assert any(p.startswith("pagefind/") for p in uploaded)
