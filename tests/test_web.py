@@ -364,7 +364,11 @@ def test_what_docs_say_to_upload_holds_the_site_and_nothing_internal(shipped, tm
                for a in command]  # fmt: skip
     subprocess.run(command, check=True)
     uploaded = {p.relative_to(server).as_posix() for p in server.rglob("*") if p.is_file()}
-    assert not [p for p in uploaded if p.startswith((".", "archive/", "print/", "translations/")) or "/." in p]
+    assert not [
+        p
+        for p in uploaded
+        if p.startswith((".", "archive/", "print/", "translations/")) or "/." in p
+    ]
     assert "en/bond-uk.html" not in uploaded
     assert {"index.html", "es/index.html", "en/bond-uk/index.html", "manifest.json"} <= uploaded
     assert any(p.startswith("pagefind/") for p in uploaded)

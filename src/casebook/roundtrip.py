@@ -81,6 +81,7 @@ def export_rows(subject: Subject) -> tuple[list[Row], list[str]]:
     """Each unit of the current source with its translation and state."""
     found = given(subject)
     by_id = {s.id: s for s in found.stamp or ()}
+    owner = "the book's own texts" if subject.case is None else subject.name
     rows = []
     for unit in found.units:
         target = found.targets.get(unit.id)
@@ -94,7 +95,7 @@ def export_rows(subject: Subject) -> tuple[list[Row], list[str]]:
             state = "translated"
         else:
             state = "review"
-        rows.append(Row(unit, target, state, previous, f"{subject.name}: {where(subject, unit)}"))
+        rows.append(Row(unit, target, state, previous, f"{owner}: {where(subject, unit)}"))
     return rows, found.unmatched
 
 
