@@ -322,7 +322,7 @@ def test_an_import_that_changes_nothing_writes_nothing(project):
         (lambda t: t.replace('target-language="es"', 'target-language="fr"'),
          "is a translation into 'fr', which is not a translation language"),
         (lambda t: t.replace("cases/the-case/en.yaml", "cases/no-case/en.yaml"),
-         "translates 'cases/no-case/en.yaml', which is not a case of this publication"),
+         "translates “cases/no-case/en.yaml”, which is not a case of this publication"),
         (lambda t: t.replace('id="title"', 'id="p00000000"'),
          "unit 'p00000000' is not a unit of the current source"),
         (lambda t: re.sub(r'(<target[^>]*>Traducido Context.*?)<x id="3"[^>]*/>', r"\1", t),
@@ -459,3 +459,168 @@ def test_blocks_put_together_again_keep_the_markdown_of_every_shipped_case():
             assert " ".join(render_markdown(again).split()) == " ".join(
                 render_markdown(text).split()
             ), case.slug
+
+
+# ---- What translators' tools and translators do ----
+
+
+def set_target(path, uid: str, inner_xml: str, state: str = "translated") -> None:
+    """Write a unit's target as XML, as a tool that moved the tags would."""
+    text = path.read_text()
+    pattern = (
+        rf'(<trans-unit[^>]*id="{uid}"[^>]*>\s*<source>.*?</source>)(\s*<target[^>]*>.*?</target>)?'
+    )
+    replacement = lambda m: f'{m[1]}<target state="{state}">{inner_xml}</target>'  # noqa: E731
+    path.write_text(re.sub(pattern, replacement, text, count=1, flags=re.S))
+
+
+def unit_id(path, source_start: str) -> str:
+    store = factory.getobject(str(path))
+    return next(u.xmlelement.get("id") for u in store.units if u.source.startswith(source_start))
+
+
+def test_tags_moved_by_the_translator_stay_on_their_words_through_a_second_round_trip(project):
+    folder = export(project)
+    fill_xliff(folder / "the-case.xlf")
+    path = folder / "the-case.xlf"
+    set_target(path, unit_id(path, "Context paragraph"),
+               'Palabras <g id="2">fuertes</g> y una <g id="1">fuente</g>.<x id="3"/>')  # fmt: skip
+    assert run("--content", str(project.content), "import", str(path)) == 0
+    translation = project.content / "cases/the-case/es.yaml"
+    expected = 'Palabras **fuertes** y una [fuente](https://example.org/report "Report").[^1]'
+    assert expected in translation.read_text()
+    before = snapshot(project)
+    again = export(project) / "the-case.xlf"
+    assert '<g id="2" ctype="bold">fuertes</g>' in again.read_text()
+    assert run("--content", str(project.content), "import", str(again)) == 0
+    assert snapshot(project) == before
+
+
+def test_footnotes_called_in_another_order_keep_their_own_texts(scratch):
+    scratch.write("casebook.yaml", BILINGUAL)
+    case = RICH_CASE.replace(
+        "      Second context paragraph.\n",
+        "      Two calls.[^2] And more.[^3]\n\n      [^2]: Note two.\n\n      [^3]: Note three.\n",
+    )
+    scratch.case("the-case", case)
+    folder = export(scratch)
+    fill_xliff(folder / "the-case.xlf")
+    path = folder / "the-case.xlf"
+    ids = {name: unit_id(path, name) for name in ("Two calls", "Note two", "Note three")}
+    set_target(path, ids["Two calls"], 'Primero.<x id="2"/> Después.<x id="1"/>')
+    set_target(path, ids["Note two"], "Nota dos.")
+    set_target(path, ids["Note three"], "Nota tres.")
+    assert run("--content", str(scratch.content), "import", str(path)) == 0
+    text = (scratch.content / "cases/the-case/es.yaml").read_text()
+    assert "Primero.[^3] Después.[^2]" in text
+    assert "[^2]: Nota dos." in text and "[^3]: Nota tres." in text
+    store = factory.getobject(str(export(scratch) / "the-case.xlf"))
+    targets = {u.source: u.target for u in store.units}
+    assert targets["Note two."] == "Nota dos." and targets["Note three."] == "Nota tres."
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ('<x id="3"/>: la nota al principio.', "put together, its blocks would be"),
+        ('Texto con <g id="3">énfasis</g>.<x id="3"/>', "uses the inline code 3 the wrong way"),
+        ('Un <g id="2">¿fuerte?</g>no.<x id="3"/>', "has a tag (<g>) that Markdown cannot show"),
+    ],
+    ids=["note-definition", "code-kind", "misplaced-emphasis"],
+)
+def test_a_target_that_would_change_the_markdown_is_refused(project, capsys, target, message):
+    folder = export(project)
+    fill_xliff(folder / "the-case.xlf")
+    path = folder / "the-case.xlf"
+    set_target(path, unit_id(path, "Context paragraph"), target)
+    before = snapshot(project)
+    assert main(["translations", "--content", str(project.content), "import", str(path)]) == 1
+    assert message in capsys.readouterr().err
+    assert snapshot(project) == before
+
+
+@pytest.mark.expect_warnings(
+    r"stays in the source language: sections\[2\]\.body \(missing: .*list item 3\)"
+)
+def test_a_po_link_definition_or_obsolete_or_blank_entry(project, capsys):
+    folder = export(project, "--format", "po")
+    path = folder / "the-case.po"
+    fill_po(path)
+    store = factory.getobject(str(path))
+    second = next(u for u in store.units if u.source == "Second context paragraph.")
+    second.target = "[mal]: https://evil.example"
+    store.save()
+    before = snapshot(project)
+    assert main(["translations", "--content", str(project.content), "import", str(path)]) == 1
+    assert "put together, its blocks would be" in capsys.readouterr().err
+    assert snapshot(project) == before
+
+    # An obsolete entry (as msgmerge and Weblate leave them) is skipped; a blank one is not
+    # a translation.
+    fill_po(path)
+    store = factory.getobject(str(path))
+    next(u for u in store.units if u.source == "A third outcome.").target = "   "
+    store.save()
+    path.write_text(path.read_text() + '\n#~ msgid "An old text."\n#~ msgstr "Un texto viejo."\n')
+    assert run("--content", str(project.content), "import", str(path)) == 0
+    text = (project.content / "cases/the-case/es.yaml").read_text()
+    assert "Traducido A third outcome." not in text and "Traducido Access." not in text
+    assert "Traducido Second context paragraph." in text
+
+
+def test_text_typed_in_a_tool_prints_as_typed(project):
+    source = project.content / "cases/the-case/en.yaml"
+    source.write_text(source.read_text().replace(
+        "The lede of the *test* case.", "The lede [sic] of the snake_case test, 2 * 3 &amp; more."
+    ))  # fmt: skip
+    folder = export(project)
+    fill_xliff(folder / "the-case.xlf")
+    path = folder / "the-case.xlf"
+    typed = {
+        "Second context": "--- 2019. Año &amp;copy; AT&amp;amp;T *no* _ni_ [x] &lt;b&gt; \\",
+        "Challenge paragraph": "1. empieza así",
+        "A third outcome": "~~~ bloque",
+    }
+    for start, xml in typed.items():
+        set_target(path, unit_id(path, start), xml)
+    assert run("--content", str(project.content), "import", str(path)) == 0
+    # The English with Markdown's special characters is stamped as it is: current.
+    assert [s.status for s in all_statuses(casebook.check(project.content))] == ["current"]
+    project.build()
+    text = pdf_text(project.out / "es" / "the-case.pdf")
+    for shown in (
+        "--- 2019. Año &copy; AT&amp;T *no* _ni_ [x] <b> \\",
+        "1. empieza así",
+        "~~~ bloque",
+        "Traducido The lede [sic] of the snake_case test, 2 * 3 & more.",
+        "Traducido Access.",  # the list after the fence-like item is still a list
+    ):
+        assert shown in text
+
+
+def test_a_unit_kept_in_the_source_language_is_kept_through_a_round_trip(project):
+    folder = export(project)
+    path = folder / "the-case.xlf"
+    fill_xliff(path)
+    note = unit_id(path, "The note names")
+    set_target(path, note, "The note names its source.")  # an English title, kept
+    assert run("--content", str(project.content), "import", str(path)) == 0
+    before = snapshot(project)
+    again = export(project) / "the-case.xlf"
+    assert run("--content", str(project.content), "import", str(again)) == 0
+    assert snapshot(project) == before
+
+
+@pytest.mark.expect_warnings(
+    r"the-case/es\.yaml is incomplete: .*content/cases/the-case/es\.stamp\.yaml:5: yaml"
+)
+def test_a_broken_stamp_makes_a_translation_stale_not_the_build_fail(project, capsys):
+    assert run("--content", str(project.content), "new", "es", "the-case") == 0
+    stamp = project.content / "cases/the-case/es.stamp.yaml"
+    stamp.write_text("<<<<<<< HEAD\n" + stamp.read_text())
+    project.build()  # warns, builds
+    out = project.root / "broken"
+    assert main(["translations", "--content", str(project.content), "export", "es",
+                 "--out", str(out)]) == 2  # fmt: skip
+    assert "es.stamp.yaml" in capsys.readouterr().err
+    assert not out.exists()  # nothing written

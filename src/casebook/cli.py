@@ -229,12 +229,16 @@ def run_diff(casebook, args: argparse.Namespace) -> int:
     changes = diff(subject)
     for change in changes:
         what = "new" if change.old is None else "removed" if change.new is None else "changed"
+        if change.old == change.new:
+            what = "not confirmed (to translate or review)"
+        elif change.unconfirmed:
+            what += ", not confirmed"
         print(f"{change.where} [{change.unit}]: {what}")
         print("  " + word_diff(change.old or "", change.new or ""))
     log.info(
         "%s: %s",
         subject.display,
-        f"{len(changes)} unit(s) changed since the stamp"
+        f"{len(changes)} unit(s) changed since the stamp or not confirmed"
         if changes
         else "nothing changed in the source since the stamp",
     )

@@ -16,6 +16,7 @@ state. Inline Markdown is protected:
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +26,7 @@ from translate.storage import pypo, xliff
 from translate.storage.placeables import StringElem
 from translate.storage.placeables import xliff as codes_xliff
 
-from .units import Code, Rich, Unit, parse_inline, plain
+from .units import Code, Rich, Unit, parse_inline, plain, with_source_codes
 
 FORMATS = {"xliff": ".xlf", "po": ".po"}
 READS = {".xlf": "xliff", ".xliff": "xliff", ".po": "po"}
@@ -102,7 +103,12 @@ def _write_xliff(source: str, languages: tuple[str, str], rows: list[Row]) -> by
         codes = _rich(row.unit)
         unit.rich_source = [_elements(*codes)]
         if row.target is not None:
-            unit.rich_target = [_elements(*_rich_of(row.target, row.unit.markdown))]
+            rich = (
+                with_source_codes(row.target, row.unit.text)[0]
+                if row.unit.markdown
+                else [row.target]
+            )
+            unit.rich_target = [_elements(rich)]
             unit.set_state_n(
                 unit.S_TRANSLATED if row.state == "translated" else unit.S_NEEDS_REVIEW
             )
@@ -202,10 +208,16 @@ def read(path: Path) -> Received:
             "is not a translation file casebook reads: name it .xlf or .xliff (XLIFF) or .po"
         )
     data = path.read_bytes()
+    if format == "xliff" and re.search(rb"<xliff[^>]*\sversion=[\"']2", data[:2000]):
+        raise Unreadable(
+            "is XLIFF 2; casebook exchanges XLIFF 1.2: save the file as XLIFF 1.2 in the tool, "
+            "or export again"
+        )
     try:
         store = (xliff.xlifffile if format == "xliff" else pypo.pofile).parsestring(data)
     except Exception as exc:  # translate-toolkit raises lxml's, ValueError, its own…
-        raise Unreadable(f"cannot be read as {format.upper()}: {exc}") from None
+        reason = str(exc).strip() or "it is not well-formed"
+        raise Unreadable(f"cannot be read as {format.upper()}: {reason}") from None
     language = store.gettargetlanguage() or ""
     if format == "xliff":
         files = store.getfilenames()
@@ -215,7 +227,11 @@ def read(path: Path) -> Received:
         units = tuple(_returned_xliff(u) for u in store.units)
     else:
         source = store.parseheader().get(SOURCE_HEADER, "")
-        units = tuple(_returned_po(u) for u in store.units if not u.isheader() and u.source)
+        units = tuple(
+            _returned_po(u)
+            for u in store.units
+            if not u.isheader() and not u.isobsolete() and u.source
+        )
     if not language:
         where = "target-language" if format == "xliff" else "the Language header"
         raise Unreadable(f"names no language ({where})")
@@ -267,6 +283,6 @@ def _from_elements(element: StringElem) -> Rich:
 
 
 def _returned_po(unit: pypo.pounit) -> Returned:
-    target = unit.target or None
+    target = unit.target if unit.target and unit.target.strip() else None
     state = "new" if not target else "review" if unit.isfuzzy() else "translated"
     return Returned(None, unit.getcontext() or None, unit.source, target, state)

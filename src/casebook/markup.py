@@ -29,7 +29,7 @@ def _link_allowed(url: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _parser() -> MarkdownIt:
+def markdown_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "typographer": False})
     md.use(footnote_plugin)
     md.disable(["heading", "lheading", "html_block", "html_inline", "image"])
@@ -48,7 +48,7 @@ def render_markdown(source: str) -> str:
 def _with_placeholders(source: str) -> tuple[str, dict[int, str]]:
     """Block Markdown → HTML with a placeholder where each footnote is called, and the notes'
     HTML by footnote id."""
-    md = _parser()
+    md = markdown_parser()
     env: dict = {}
     tokens = md.parse(source, env)
     notes = _take_footnotes(md, tokens, env)
@@ -92,7 +92,7 @@ def render_web(summary: str, groups: Sequence[Sequence[str]], prefix: str) -> We
 
 def render_inline(source: str) -> str:
     """One line of Markdown (emphasis, links) → HTML without a paragraph around it."""
-    return _parser().renderInline(source)
+    return markdown_parser().renderInline(source)
 
 
 def _without_footnote_block(tokens: list[Token]) -> list[Token]:

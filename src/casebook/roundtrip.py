@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import CasebookError, ContentError
 from .exchange import FORMATS, Received, Returned, Row, Unreadable, read, write
 from .load import load_content
+from .markup import markdown_parser
 from .model import Casebook
 from .plan import RESERVED_SLUGS
 from .publish import write_atomic
@@ -39,11 +40,13 @@ from .units import (
     Rich,
     Stamped,
     Unit,
+    blocks,
     markdown_of,
     parse_inline,
     plain,
     rebuild,
     standalone,
+    with_source_codes,
 )
 from .validate import validate_project
 
@@ -66,15 +69,17 @@ def export(
     publication's texts when none is)."""
     names = names or (*(c.slug for c in casebook.source.cases), PUBLICATION_NAME)
     subjects = [subject_of(casebook, language, name) for name in dict.fromkeys(names)]
-    written = []
+    files = []  # every file made before any is written: a problem writes none
     for subject in subjects:
         rows, unmatched = export_rows(subject)
         path = out / language / f"{subject.name}{FORMATS[format]}"
         languages = (subject.source_language, language)
-        write_atomic(path, write(format, subject.source_name, languages, rows))
         states = Counter(r.state for r in rows)
-        written.append(Exported(path, len(rows), states["translated"], states["review"], unmatched))
-    return written
+        done = Exported(path, len(rows), states["translated"], states["review"], unmatched)
+        files.append((done, write(format, subject.source_name, languages, rows)))
+    for done, data in files:
+        write_atomic(done.path, data)
+    return [done for done, _ in files]
 
 
 def export_rows(subject: Subject) -> tuple[list[Row], list[str]]:
@@ -89,13 +94,20 @@ def export_rows(subject: Subject) -> tuple[list[Row], list[str]]:
             target = None  # still the source text (as `translations new` writes it)
         stamped = by_id.get(unit.id)
         previous = stamped.text if stamped and stamped.text != unit.text else None
+        note = f"{owner}: {where(subject, unit)}"
+        if target is not None and unit.markdown and with_source_codes(target, unit.text)[2]:
+            note += (
+                ". The translation had formatting (emphasis, a link, a footnote call) its "
+                "source does not have; it is left out here: check it"
+            )
+            stamped = None
         if target is None:
             state, previous = "new", None
         elif stamped and stamped.confirmed and previous is None:
             state = "translated"
         else:
             state = "review"
-        rows.append(Row(unit, target, state, previous, f"{owner}: {where(subject, unit)}"))
+        rows.append(Row(unit, target, state, previous, note))
     return rows, found.unmatched
 
 
@@ -145,7 +157,8 @@ def import_files(casebook: Casebook, files: list[Path]) -> list[Imported]:
     problems: list[str] = []
     plans = []
     seen: dict[Path, Path] = {}
-    for file in files:
+    named = {f.resolve(): f for f in reversed(files)}  # a file named twice is read once
+    for file in sorted(named.values(), key=files.index):
         try:
             subject, answers = _read_answers(casebook, file)
         except _Refused as exc:
@@ -160,12 +173,18 @@ def import_files(casebook: Casebook, files: list[Path]) -> list[Imported]:
         raise ImportProblems(problems)
     results, writes = [], []
     for file, subject, answers in plans:
-        result, translation, stamp = _apply(file, subject, answers)
+        try:
+            result, translation, stamp = _apply(file, subject, answers)
+        except _Refused as exc:
+            problems += [f"{file}: {p}" for p in exc.problems]
+            continue
         results.append(result)
         if translation is not None:
             writes.append((subject.path, translation))
         if stamp is not None:
             writes.append((subject.stamp_path, stamp))
+    if problems:
+        raise ImportProblems(problems)
     _write_validated(content_folder(casebook), writes)
     return results
 
@@ -206,7 +225,7 @@ def _read_answers(casebook: Casebook, file: Path) -> tuple[Subject, dict[str, An
 
 def _subject(casebook: Casebook, received: Received) -> Subject:
     languages = casebook.languages[1:]
-    language = received.language.replace("_", "-")
+    language = received.language.replace("_", "-").lower()
     if language not in languages:
         short = language.split("-")[0]
         if short not in languages:
@@ -222,10 +241,11 @@ def _subject(casebook: Casebook, received: Received) -> Subject:
         return publication_subject(casebook, language, content_folder(casebook))
     parts = source.split("/")
     slugs = {c.slug: c for c in casebook.source.cases}
-    if len(parts) != 3 or parts[0] != "cases" or parts[1] not in slugs:
+    own = f"{casebook.source.language}.yaml"
+    if len(parts) != 3 or parts[0] != "cases" or parts[1] not in slugs or parts[2] != own:
         raise _Refused(
             [
-                f"translates {source!r}, which is not a case of this publication "
+                f"translates “{source}”, which is not a case of this publication "
                 f"(a file casebook exports names cases/<slug>/{casebook.source.language}.yaml)"
             ]
         )
@@ -262,9 +282,12 @@ def _short(text: str) -> str:
 
 def _answer(returned: Returned, unit: Unit, format: str) -> Answer:
     """A returned unit's translation, checked: its inline codes are the source's."""
-    codes = parse_inline(unit.text)[1] if unit.markdown else {}
+    current, codes = parse_inline(unit.text) if unit.markdown else ([unit.text], {})
     if format == "xliff":
-        source_text = _xliff_text(returned.source, unit, codes, strict=False) or unit.text
+        # The source the file translates: the current one, or the text it had at the export.
+        source_text = _xliff_text(returned.source, unit, codes, strict=False)
+        if source_text is None or source_text == _xliff_text(current, unit, codes, False):
+            source_text = unit.text
         target = None
         if returned.target is not None:
             target = _xliff_text(returned.target, unit, codes, strict=True)
@@ -273,6 +296,8 @@ def _answer(returned: Returned, unit: Unit, format: str) -> Answer:
         target = None if returned.target is None else " ".join(str(returned.target).split())
         if target is not None and unit.markdown:
             _check_markdown(target, codes)
+    if target is not None and unit.role == "source":  # the dash is the layout's
+        target = target.lstrip("—―-").strip() or None
     confirmed = returned.state == "translated"
     return Answer(target, confirmed, source_text)
 
@@ -297,6 +322,12 @@ def _xliff_text(rich: Rich, unit: Unit, codes: dict[str, Code], strict: bool) ->
     except ValueError as exc:
         if not strict:
             return None
+        if exc.args[0] == "misplaced":
+            raise ValueError(
+                "has a tag (<g>) that Markdown cannot show where it is: emphasis or a link "
+                "that starts or ends inside a word, next to punctuation, or inside itself; "
+                "put the tag around whole words"
+            ) from None
         raise ValueError(
             f"uses the inline code {exc.args[0]} the wrong way ({_kind(codes[exc.args[0]])} in "
             "the source): keep it as the source has it"
@@ -351,33 +382,30 @@ def _apply(
     for unit in found.units:
         keys.setdefault(unit.at, []).append(unit)
     values: dict[tuple, str | None] = {}  # key → new text; None: leave it to the source
+    problems = []
     for at, units in keys.items():
         got = [answers.get(u.id) for u in units]
-        have = [a for a in got if a is not None and a.target is not None]
-        result.missing += [
-            f"{where(subject, u)}"
+        if not any(a is not None and a.target is not None for a in got):
+            continue  # a part the file translates none of stays as it is
+        # A unit the file leaves untranslated keeps the translation it had.
+        targets = [
+            a.target if a is not None and a.target is not None else found.targets.get(u.id)
             for u, a in zip(units, got, strict=True)
-            if a is None or a.target is None
         ]
-        if not have:
-            continue
-        if len(have) < len(units):
+        lacking = [where(subject, u) for u, t in zip(units, targets, strict=True) if t is None]
+        result.missing += lacking
+        if lacking:
             values[at] = None
-            result.fallbacks.append(
-                f"{units[0].key} (missing: "
-                + ", ".join(
-                    where(subject, u)
-                    for u, a in zip(units, got, strict=True)
-                    if a is None or a.target is None
-                )
-                + ")"
-            )
-            continue
-        targets = [a.target for a in got]
-        if units[0].role in ("text", "heading"):
+            result.fallbacks.append(f"{units[0].key} (missing: {', '.join(lacking)})")
+        elif units[0].role in ("text", "heading"):
             values[at] = targets[0]
         else:
             values[at] = rebuild(subject.source_at(at), targets)
+            problem = _structure_problem(subject.source_at(at), values[at])
+            if problem:
+                problems.append(f"{units[0].key}: {problem}")
+    if problems:
+        raise _Refused(problems)
     result.translated = sum(1 for a in answers.values() if a.target is not None and a.confirmed)
     result.review = sum(1 for a in answers.values() if a.target is not None and not a.confirmed)
     translation = _translation_text(subject, values)
@@ -401,6 +429,33 @@ def _apply(
         stamp = None  # nothing translated: no translation, so no stamp either
     result.translation, result.stamp = translation is not None, stamp is not None
     return result, translation, stamp
+
+
+def _structure_problem(source: str, translated: str) -> str | None:
+    """What is wrong when a translated Markdown text is not built as its source: other blocks
+    (a text that starts as a list, a note, a rule, a fence or a link definition would make one),
+    or a link the source does not have."""
+    want, have = [b.role for b in blocks(source)], [b.role for b in blocks(translated)]
+    if want != have:
+        return (
+            f"put together, its blocks would be {', '.join(have) or 'none'} where the source's "
+            f"are {', '.join(want)}: a unit that starts with a footnote call and a colon, or "
+            "that is a link definition, changes what the text is; reword it"
+        )
+    extra = sorted(_links(translated) - _links(source))
+    if extra:
+        return f"links to {', '.join(extra)}, which the source does not: keep the source's links"
+    return None
+
+
+def _links(markdown: str) -> set[str]:
+    tokens = markdown_parser().parse(markdown, {})
+    return {
+        str(child.attrs.get("href"))
+        for token in tokens
+        for child in token.children or ()
+        if child.type == "link_open"
+    }
 
 
 def _translation_text(subject: Subject, values: dict[tuple, str | None]) -> bytes | None:

@@ -228,7 +228,10 @@ def status_of(source: Case, edition: Edition) -> TranslationStatus:
             source.slug, edition.language, "missing", (f"no {edition.language}.yaml",)
         )
     gaps = _gaps(source, case)
-    changes = _changes(case_subject(source, edition.language, case))
+    try:
+        changes = _changes(case_subject(source, edition.language, case))
+    except ContentError as exc:  # a stamp that cannot be read (a merge conflict in it…)
+        changes = [f"{p}" for p in exc.problems]
     status = "incomplete" if gaps else "stale" if changes else "current"
     return TranslationStatus(source.slug, edition.language, status, (*gaps, *changes))
 
@@ -273,13 +276,20 @@ def _changes(subject: Subject) -> list[str]:
     units = subject.units(stamp)
     by_id = {s.id: s for s in stamp}
     changed: list[str] = []
+    unconfirmed: list[str] = []
     for unit in units:
         old = by_id.get(unit.id)
-        if old is None or not old.confirmed or old.text != unit.text:
+        if old is None or old.text != unit.text:
             changed.append(_part_name(subject, unit.key))
+        elif not old.confirmed:
+            unconfirmed.append(_part_name(subject, unit.key))
     ids = {u.id for u in units}
     changed += [_part_name(subject, s.at) for s in stamp if s.id not in ids]
-    return [f"{name} changed" for name in dict.fromkeys(changed)]
+    return [f"{name} changed" for name in dict.fromkeys(changed)] + [
+        f"{name}: not confirmed (to translate or review)"
+        for name in dict.fromkeys(unconfirmed)
+        if name not in changed
+    ]
 
 
 _SECTION_KEY = re.compile(r"sections\[(\d+)\]")
@@ -354,9 +364,11 @@ def given(subject: Subject) -> Given:
     for key, texts in translated.items():
         expected = followed.get(key, [])
         if [p.role for p in texts] != [e.role for e in expected]:
+            roles = ", ".join(ROLES[p.role] for p in texts) or "none"
+            want = ", ".join(ROLES[e.role] for e in expected) or "none"
             unmatched.append(
-                f"{key}: the translation has {len(texts)} block(s) where the source it follows "
-                f"has {len(expected)}"
+                f"{key}: the translation's blocks ({roles}) are not those of the source it "
+                f"follows ({want})"
             )
             continue
         targets.update({e.id: p.text for e, p in zip(expected, texts, strict=True)})
@@ -465,11 +477,13 @@ class UnitChange:
     where: str
     old: str | None
     new: str | None
+    unconfirmed: bool = False  # the translation of this unit awaits the translator
 
 
 def diff(subject: Subject) -> list[UnitChange]:
     """Unit by unit, the source text at the last stamp against the current source: the units
-    that changed, were added or were removed since."""
+    that changed, were added or were removed since, and those whose translation the translator
+    has not confirmed (left untranslated or for review in an imported file)."""
     stamp = stamp_of(subject)
     if stamp is None:
         raise CasebookError(
@@ -482,9 +496,15 @@ def diff(subject: Subject) -> list[UnitChange]:
     changes = []
     for unit in units:
         old = by_id.get(unit.id)
-        if old is None or old.text != unit.text:
+        if old is None or old.text != unit.text or not old.confirmed:
             changes.append(
-                UnitChange(unit.id, where(subject, unit), old.text if old else None, unit.text)
+                UnitChange(
+                    unit.id,
+                    where(subject, unit),
+                    old.text if old else None,
+                    unit.text,
+                    old is not None and not old.confirmed,
+                )
             )
     ids = {u.id for u in units}
     for entry in stamp:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from markdown_it.token import Token
 
-from .markup import ATTRIBUTION_MARKS, _parser
+from .markup import ATTRIBUTION_MARKS, markdown_parser
 from .model import KeyPath
 from .schema import key_name
 
@@ -53,7 +54,7 @@ class Block:
 
 def blocks(markdown: str) -> list[Block]:
     """The translatable blocks of a Markdown text, in reading order (footnotes last)."""
-    tokens = _parser().parse(markdown, {})
+    tokens = markdown_parser().parse(markdown, {})
     lines = markdown.split("\n")
     found: list[Block] = []
     containers: list[str] = []
@@ -66,7 +67,9 @@ def blocks(markdown: str) -> list[Block]:
             containers.pop()
         elif token.type == "inline" and tokens[index - 1].type == "paragraph_open":
             found.append(_block(tokens, index, containers, lines))
-    return found
+    # In the order they are written: the parser lists footnotes in the order they are called,
+    # which a translation may change.
+    return sorted(found, key=lambda block: block.start)
 
 
 def _block(tokens: list[Token], index: int, containers: list[str], lines: list[str]) -> Block:
@@ -255,14 +258,17 @@ Rich = list  # of str and (Code, Rich) for a paired code, Code for a standalone 
 
 _NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
 _ESCAPE = re.compile(r"([\\`*_\[\]<])")
-_LINE_START = re.compile(r"^(\s*)([-+#>]|\d+[.)])(?=\s|$)")
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # `&copy;` typed as text stays `&copy;`
+# What would start a block at the start of a line: a list item, a heading, a quotation, a
+# thematic break or a fence (`-`, `+`, `=`, `#`, `>`, `~`), or a numbered item (`1.`, `2)`).
+_BLOCK_START = re.compile(r"^(\s*)(?:([-+=#>~])|(\d+)([.)]))")
 
 
 def parse_inline(text: str) -> tuple[Rich, dict[str, Code]]:
     """Inline Markdown → text and codes, numbered in order, with the codes by id."""
     # Every `[^label]` is taken for a footnote call: the definitions are in other blocks.
     refs = {f":{label}": -1 for label in _NOTE_CALL.findall(text)}
-    tokens = _parser().parseInline(text, {"footnotes": {"refs": refs}})[0].children or []
+    tokens = markdown_parser().parseInline(text, {"footnotes": {"refs": refs}})[0].children or []
     codes: dict[str, Code] = {}
     root: Rich = []
     stack: list[Rich] = [root]
@@ -286,7 +292,7 @@ def parse_inline(text: str) -> tuple[Rich, dict[str, Code]]:
         elif kind == "link_open" and token.info == "auto":
             stack.append([])  # its text is its target: one standalone code
         elif kind == "link_open":
-            href = _parser().normalizeLinkText(str(token.attrs.get("href", "")))
+            href = markdown_parser().normalizeLinkText(str(token.attrs.get("href", "")))
             href = f"<{href}>" if re.search(r"[\s()<>]", href) else href
             title = token.attrs.get("title")
             closing = f"]({href}" + (f' "{title}"' if title else "") + ")"
@@ -317,29 +323,109 @@ def _append(rich: Rich, text: str) -> None:
 
 def escape(text: str, at_start: bool) -> str:
     """A translator's plain text as inline Markdown that shows exactly that text."""
-    text = _ESCAPE.sub(r"\\\1", text)
-    if at_start:
-        text = _LINE_START.sub(lambda m: m[1] + "\\" + m[2], text)
+    text = _ENTITY.sub(r"\\&", _ESCAPE.sub(r"\\\1", text))
+    found = _BLOCK_START.match(text) if at_start else None
+    if found and found[2]:
+        text = found[1] + "\\" + text[len(found[1]) :]
+    elif found:
+        text = text[: found.end(3)] + "\\" + text[found.end(3) :]
     return text
 
 
+# Emphasis is written with `*` whatever the source used: `_` does not work inside a word.
+_MARKS = {"em": "*", "strong": "**"}
+
+
 def markdown_of(rich: Rich, codes: dict[str, Code], at_start: bool = True) -> str:
-    """Text and codes → inline Markdown, each code written as the source wrote it. Raises
-    KeyError for a code the source does not have, ValueError for one used the wrong way."""
+    """Text and codes → inline Markdown, each code written as the source wrote it (emphasis
+    with `*`); spaces just inside a code go outside it, a code around nothing is left out.
+    Raises KeyError for a code the source does not have, ValueError for one used the wrong way
+    or that Markdown cannot show where it is."""
+    text = _markdown_of(rich, codes, at_start, ())
+    wanted = Counter(_paired_kinds(rich, codes))
+    _, found = parse_inline(text)
+    shown = Counter(c.kind for c in found.values() if c.paired)
+    if shown != wanted:
+        raise ValueError("misplaced")
+    return text
+
+
+def _paired_kinds(rich: Rich, codes: dict[str, Code]) -> list[str]:
+    kinds = []
+    for part in rich:
+        if isinstance(part, tuple):
+            if plain(part[1]).strip():
+                kinds.append(codes[part[0].id].kind)
+            kinds += _paired_kinds(part[1], codes)
+    return kinds
+
+
+def _markdown_of(rich: Rich, codes: dict[str, Code], at_start: bool, inside: tuple) -> str:
     out: list[str] = []
     for part in rich:
         if isinstance(part, str):
-            out.append(escape(part, at_start and not out))
+            out.append(escape(part, at_start and not "".join(out).strip()))
             continue
         code, inner = part if isinstance(part, tuple) else (part, None)
         known = codes[code.id]
-        if known.paired != (inner is not None):
+        if known.paired != (inner is not None) or code.id in inside:
             raise ValueError(code.id)
         if inner is None:
             out.append(known.opening)
-        else:
-            out.append(known.opening + markdown_of(inner, codes, False) + known.closing)
+            continue
+        content = _markdown_of(inner, codes, False, (*inside, code.id))
+        if not content.strip():
+            out.append(content)  # a code around nothing (or spaces): left out
+            continue
+        mark = _MARKS.get(known.kind)
+        opening, closing = (mark, mark) if mark else (known.opening, known.closing)
+        body = content.strip()
+        lead, trail = (
+            content[: len(content) - len(content.lstrip())],
+            content[len(content.rstrip()) :],
+        )
+        out.append(lead + opening + body + closing + trail)
     return "".join(out)
+
+
+def with_source_codes(text: str, source: str) -> tuple[Rich, dict[str, Code], bool]:
+    """A translation's inline Markdown as text and the codes of its `source`: each code of the
+    translation is the source's code of the same kind and Markdown (a footnote call by its
+    label, a link by its target; emphasis by kind, in order). A code the source does not have
+    is left out (its text kept); the flag says whether any was."""
+    rich, _ = parse_inline(text)
+    _, source_codes = parse_inline(source)
+    free = list(source_codes.values())
+    extra = False
+
+    def match(code: Code) -> Code | None:
+        for candidate in free:
+            same = candidate.kind == code.kind and (
+                code.kind in _MARKS
+                or (candidate.opening, candidate.closing) == (code.opening, code.closing)
+            )
+            if same:
+                free.remove(candidate)
+                return candidate
+        return None
+
+    def walk(parts: Rich) -> Rich:
+        nonlocal extra
+        out: Rich = []
+        for part in parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            code, inner = part if isinstance(part, tuple) else (part, None)
+            known = match(code)
+            extra = extra or known is None
+            if known is None:
+                out += walk(inner) if inner is not None else []
+            else:
+                out.append((known, walk(inner)) if inner is not None else known)
+        return out
+
+    return walk(rich), source_codes, extra
 
 
 def plain(rich: Rich) -> str:
