@@ -18,18 +18,12 @@ from casebook.cli import main
 from casebook.translations import all_statuses, subject_of
 from casebook.units import Piece, Stamped, assign_ids, blocks, rebuild
 
-from .conftest import BILINGUAL, CONTENT, missing_tool
+from .conftest import BILINGUAL, CASE, CONTENT, missing_tool
 from .pdfs import pdf_text
 
-RICH_CASE = """\
-coalition: Test Coalition
-title: A case for testing
-type: coalition-response
-date: 2020-11
-region: europe
-country: Poland
-authors:
-  - A. Author
+RICH_CASE = (
+    CASE.split("summary:")[0]
+    + """\
 summary: |
   The lede of the *test* case.
 sections:
@@ -55,6 +49,7 @@ sections:
       - Access.
       - A third outcome.
 """
+)
 PUBLICATION_ES = """\
 title: Casebook de prueba
 introduction: |
@@ -110,6 +105,16 @@ def state_of(store, uid: str) -> tuple[str | None, str | None]:
     raise KeyError(uid)
 
 
+def statuses(project) -> list[str]:
+    return [s.status for s in all_statuses(casebook.check(project.content))]
+
+
+def built_spanish_text(project) -> str:
+    """Build the project; the text of its Spanish case PDF."""
+    project.build()
+    return pdf_text(project.out / "es" / "the-case.pdf")
+
+
 def snapshot(project) -> dict:
     """Every content file's bytes, and whether it was written since (a new inode, a new time)."""
     return {
@@ -138,11 +143,8 @@ def test_xliff_filled_in_a_cat_tool_comes_back_as_the_spanish_pdf(project):
     assert "\n      [^1]: Traducido The note names its source.\n" in translation
     assert "> — Traducido Quoted Person (2020)" in translation
     assert "heading: Traducido A *hard* challenge" in translation
-    statuses = all_statuses(casebook.check(project.content))
-    assert [s.status for s in statuses] == ["current"]
-
-    project.build()
-    text = pdf_text(project.out / "es" / "the-case.pdf")
+    assert statuses(project) == ["current"]
+    text = built_spanish_text(project)
     for shown in (
         "Traducido A case for testing",
         "Traducido The lede of the test case.",
@@ -270,7 +272,7 @@ def test_a_source_edit_turns_exactly_the_edited_units_to_review(project):
     fill_xliff(export(project) / "the-case.xlf", mark="Revisado")
     assert run("--content", str(project.content), "import",
                str(project.root / "exported/es/the-case.xlf")) == 0  # fmt: skip
-    assert [s.status for s in all_statuses(casebook.check(project.content))] == ["current"]
+    assert statuses(project) == ["current"]
 
 
 @pytest.mark.expect_warnings(r"stays in the source language: sections\[0\]\.body")
@@ -414,7 +416,7 @@ def test_a_source_that_gains_a_section_still_builds_and_the_round_trip_follows_i
     fill_xliff(project.root / "exported/es/the-case.xlf", skip=set())
     assert run("--content", str(project.content), "import",
                str(project.root / "exported/es/the-case.xlf")) == 0  # fmt: skip
-    assert [s.status for s in all_statuses(casebook.check(project.content))] == ["current"]
+    assert statuses(project) == ["current"]
     text = (project.content / "cases/the-case/es.yaml").read_text()
     assert "  - kind: lessons\n    heading: Traducido A new lesson\n" in text
 
@@ -585,9 +587,8 @@ def test_text_typed_in_a_tool_prints_as_typed(project):
         set_target(path, unit_id(path, start), xml)
     assert run("--content", str(project.content), "import", str(path)) == 0
     # The English with Markdown's special characters is stamped as it is: current.
-    assert [s.status for s in all_statuses(casebook.check(project.content))] == ["current"]
-    project.build()
-    text = pdf_text(project.out / "es" / "the-case.pdf")
+    assert statuses(project) == ["current"]
+    text = built_spanish_text(project)
     for shown in (
         "--- 2019. Año &copy; AT&amp;T *no* _ni_ [x] <b> \\",
         "1. empieza así",
