@@ -163,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     ):
         action = actions.add_parser(name, help=text)
         action.add_argument("language", metavar="LANG")
-        action.add_argument("slug", metavar="SLUG", help="a case, or casebook for the book's texts")
+        action.add_argument("slug", metavar="SLUG", help="a case (stamp, diff: or casebook)")
     export_cmd = actions.add_parser(
         "export", help="write XLIFF or PO files for a translator's tool, one per case"
     )
@@ -180,6 +180,15 @@ def _parser() -> argparse.ArgumentParser:
         "import", help="write the translations from XLIFF or PO files a translator returned"
     )
     import_cmd.add_argument("files", nargs="+", metavar="FILE")
+    for action in actions.choices.values():  # also after the action: `… export es -q`
+        action.add_argument(
+            "--content",
+            default=argparse.SUPPRESS,
+            metavar="DIR",
+            help="the content folder (default: content)",
+        )
+        action.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                            help="print only errors")  # fmt: skip
     return parser
 
 
