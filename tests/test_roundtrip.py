@@ -445,6 +445,10 @@ def test_unit_ids_survive_an_insert_and_an_edit():
     rewritten = pieces_of("Completely different words here.", "Five six seven eight.", "Nine.")
     other = assign_ids(rewritten, stamp_of(first))
     assert other[0].id != first[0].id and [u.id for u in other[1:]] == [u.id for u in first[1:]]
+    # Moved: the same ids.
+    reordered = pieces_of("Nine.", "One two three four.", "Five six seven eight.")
+    moved = assign_ids(reordered, stamp_of(first))
+    assert [u.id for u in moved] == [first[2].id, first[0].id, first[1].id]
     # The same text twice: two ids.
     twice = assign_ids(pieces_of("Access.", "Access."), [])
     assert twice[0].id != twice[1].id

@@ -207,7 +207,8 @@ def assign_ids(found: Sequence[Piece], stamp: Sequence[Stamped]) -> list[Unit]:
 
 def _align(old_units: Sequence[Stamped], new_units: Sequence[Piece]) -> dict[int, int]:
     """new index → old index for each new unit that continues an old one: the same text (in
-    the longest common runs), or, between them, a text of the same role still much alike."""
+    the longest common runs), or, between them, a text of the same role still much alike; then
+    the same text anywhere (a block that moved)."""
     old, new = [u.text for u in old_units], [u.text for u in new_units]
     pairs: dict[int, int] = {}
     matcher = SequenceMatcher(None, old, new, autojunk=False)
@@ -227,6 +228,15 @@ def _align(old_units: Sequence[Stamped], new_units: Sequence[Piece]) -> dict[int
                 if best is not None:
                     pairs[j] = best
                     last = best + 1
+    # A block moved elsewhere (a section moved with its text): the same text and role,
+    # unpaired on both sides, is the same unit.
+    free: dict[tuple[str, str], list[int]] = {}
+    for i in sorted(set(range(len(old))) - set(pairs.values())):
+        free.setdefault((old_units[i].role, old[i]), []).append(i)
+    for j in range(len(new)):
+        waiting = free.get((new_units[j].role, new[j]))
+        if j not in pairs and waiting:
+            pairs[j] = waiting.pop(0)
     return pairs
 
 
