@@ -22,7 +22,8 @@ def test_new_writes_a_publication_that_checks_and_builds_without_a_warning(tmp_p
     ]
     book = casebook.check(folder / "content")
     assert list(book.languages) == ["en", "es"]
-    assert [s.status for s in all_statuses(book)] == ["current"]  # stamped as written
+    statuses = [(s.case, s.status) for s in all_statuses(book)]
+    assert statuses == [("example-coalition", "current"), ("casebook", "current")]  # stamped
     result = casebook.build(folder / "content", folder / "build", jobs=1, strict=True)
     made = sorted(f"{o.language}/{o.path.name}" for o in result.outputs)
     assert made == [

@@ -136,6 +136,7 @@ def test_xliff_filled_in_a_cat_tool_comes_back_as_the_spanish_pdf(project):
     assert run("--content", str(project.content), "import", *files) == 0
 
     translation = (project.content / "cases/the-case/es.yaml").read_text()
+    assert "title: Traducida Test casebook\n" in (project.content / "casebook.es.yaml").read_text()
     assert (  # the codes come back as the source wrote them
         "Traducido Context paragraph with a [linked source](https://example.org/report "
         '"Report") and **strong** words.[^1]\n' in translation
@@ -143,7 +144,22 @@ def test_xliff_filled_in_a_cat_tool_comes_back_as_the_spanish_pdf(project):
     assert "\n      [^1]: Traducido The note names its source.\n" in translation
     assert "> — Traducido Quoted Person (2020)" in translation
     assert "heading: Traducido A *hard* challenge" in translation
-    assert statuses(project) == ["current"]
+    assert statuses(project) == ["current", "current"]  # the case, the book's own texts
+
+    # The book's own texts: stale when the English changes, incomplete without their title.
+    publication = project.content / "casebook.yaml"
+    publication.write_text(publication.read_text().replace("An introduction.", "An intro."))
+    book = all_statuses(casebook.check(project.content))[1]
+    assert (book.case, book.status, book.details) == (
+        "casebook",
+        "stale",
+        ("introduction changed",),
+    )
+    publication.write_text(publication.read_text().replace("An intro.", "An introduction."))
+    spanish = project.content / "casebook.es.yaml"
+    spanish.write_text(spanish.read_text().replace("title: Traducida Test casebook\n", ""))
+    assert all_statuses(casebook.check(project.content))[1].details == ("title is missing",)
+    spanish.write_text("title: Traducida Test casebook\n" + spanish.read_text())
     text = built_spanish_text(project)
     for shown in (
         "Traducido A case for testing",

@@ -315,7 +315,7 @@ def _check_selection(casebook: Casebook, selection: Selection) -> None:
 def _stale_warnings(casebook: Casebook) -> list[str]:
     """A warning for every translation that builds although it is stale or incomplete."""
     return [
-        f"{s.case}/{s.language}.yaml is {s.status}: {'; '.join(s.details)}"
+        f"{s.file} is {s.status}: {'; '.join(s.details)}"
         for s in all_statuses(casebook)
         if s.status in ("stale", "incomplete")
     ]

@@ -41,10 +41,17 @@ STAMP_HEADER = (
 
 @dataclass(frozen=True)
 class TranslationStatus:
-    case: str
+    case: str  # a case's slug, or PUBLICATION_NAME for the book's own texts
     language: str
     status: str
     details: tuple[str, ...] = ()
+
+    @property
+    def file(self) -> str:
+        """The translation file, as warnings name it: `bond-uk/es.yaml`, `casebook.es.yaml`."""
+        if self.case == PUBLICATION_NAME:
+            return f"{PUBLICATION_NAME}.{self.language}.yaml"
+        return f"{self.case}/{self.language}.yaml"
 
 
 # ---- What a translation translates ----
@@ -315,12 +322,40 @@ def _same(a: str, b: str) -> bool:
 
 
 def all_statuses(casebook: Casebook) -> list[TranslationStatus]:
-    """Every case × every translated language, in book order."""
-    return [
+    """Every case × every translated language, in book order; then, for each language that has
+    a `casebook.<lang>.yaml`, the book's own texts (`casebook`)."""
+    cases = [
         status_of(case, edition)
         for case in casebook.source.cases
         for edition in casebook.editions[1:]
     ]
+    content = content_folder(casebook)
+    books = [
+        publication_status(publication_subject(casebook, edition.language, content))
+        for edition in casebook.editions[1:]
+    ]
+    return cases + [s for s in books if s is not None]
+
+
+def publication_status(subject: Subject) -> TranslationStatus | None:
+    """The status of the book's own texts in one language; None without a translation file."""
+    if not subject.path.is_file():
+        return None
+    try:
+        found = given(subject)
+        changes = _changes(subject)
+    except ContentError as exc:
+        return TranslationStatus(
+            subject.name, subject.language, "stale", tuple(str(p) for p in exc.problems)
+        )
+    keys = dict.fromkeys(u.key for u in found.units)
+    gaps = [
+        f"{key} is missing"
+        for key in keys
+        if not any(found.targets.get(u.id) for u in found.units if u.key == key)
+    ]
+    status = "incomplete" if gaps else "stale" if changes else "current"
+    return TranslationStatus(subject.name, subject.language, status, (*gaps, *changes))
 
 
 # ---- What the translation has for each unit ----
