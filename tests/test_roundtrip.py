@@ -15,7 +15,8 @@ from translate.storage.placeables import StringElem
 
 import casebook
 from casebook.cli import main
-from casebook.translations import all_statuses, subject_of
+from casebook.subjects import subject_of
+from casebook.translations import all_statuses
 from casebook.units import Piece, Stamped, assign_ids, blocks, rebuild
 
 from .conftest import BILINGUAL, CASE, CONTENT, missing_tool

@@ -20,6 +20,7 @@ from .errors import (
 from .plan import Selection
 from .profiles import PROFILE_CHOICES
 from .progress import Reporter
+from .subjects import subject_of
 from .translations import (
     STATUSES,
     TranslationStatus,
@@ -27,7 +28,6 @@ from .translations import (
     diff,
     new_translation,
     stamp_translation,
-    subject_of,
     word_diff,
 )
 

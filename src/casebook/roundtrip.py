@@ -22,7 +22,7 @@ from .markup import markdown_parser
 from .model import Casebook
 from .plan import RESERVED_SLUGS
 from .publish import write_atomic
-from .translations import (
+from .subjects import (
     MARKDOWN_KEYS,
     PUBLICATION_NAME,
     Subject,

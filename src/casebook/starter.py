@@ -13,7 +13,8 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 from .errors import CasebookError
-from .translations import PUBLICATION_NAME, stamp_translation
+from .subjects import PUBLICATION_NAME
+from .translations import stamp_translation
 
 EXAMPLE = "example-coalition"
 
