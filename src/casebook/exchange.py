@@ -249,7 +249,10 @@ def _returned_xliff(unit: xliff.xliffunit) -> Returned:
         done, target_rich = "new", None
     else:
         target_rich = _from_elements(target)
-        done = "translated" if state is None or state in DONE else "review"
+        # The target's state says it; without one, the unit's approved="yes" (as in
+        # translate-toolkit, for which a target not approved is fuzzy).
+        approved = unit.xmlelement.get("approved") == "yes"
+        done = "translated" if (state in DONE if state else approved) else "review"
     return Returned(
         unit.xmlelement.get("id"),
         None,

@@ -51,6 +51,7 @@ from .units import (
 from .validate import validate_project
 
 EXPORTS = Path("build") / "translations"  # the default folder of `translations export`
+OPTIONAL = ("coalition",)  # a unit a translation may leave in the source language
 
 
 @dataclass(frozen=True)
@@ -417,6 +418,11 @@ def _apply(
             entries.append(stamped(unit, unit.text, confirmed=False))
         elif answer is not None and answer.target is not None and answer.confirmed:
             entries.append(stamped(unit, answer.source))
+        elif answer is not None and answer.target is not None:  # written, to review
+            text = old[unit.id].text if unit.id in old else unit.text
+            entries.append(stamped(unit, text, confirmed=False))
+        elif unit.key in OPTIONAL and found.targets.get(unit.id) is None:
+            entries.append(stamped(unit, unit.text))  # a name left as it is: confirmed
         elif unit.id in old:
             kept = old[unit.id]
             entries.append(Stamped(unit.id, unit.key, unit.role, kept.text, kept.confirmed))

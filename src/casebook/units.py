@@ -79,7 +79,8 @@ def _block(tokens: list[Token], index: int, containers: list[str], lines: list[s
     line = lines[start].rstrip()
     first = content[0].rstrip()
     prefix = line[: len(line) - len(first)] if line.endswith(first) else line[: line.find(first)]
-    text = " ".join(part.strip() for part in content).strip()
+    # A line break (`\` or two spaces at a line end) is not kept: a unit is one line.
+    text = " ".join(part.strip().removesuffix("\\") for part in content).strip()
     role = "paragraph"
     for container in reversed(containers):
         if container == "footnote_open":
