@@ -15,6 +15,7 @@ from translate.storage.placeables import StringElem
 
 import casebook
 from casebook.cli import main
+from casebook.plan import Selection
 from casebook.subjects import subject_of
 from casebook.translations import all_statuses
 from casebook.units import Piece, Stamped, assign_ids, blocks, rebuild
@@ -110,9 +111,15 @@ def statuses(project) -> list[str]:
     return [s.status for s in all_statuses(casebook.check(project.content))]
 
 
-def built_spanish_text(project) -> str:
-    """Build the project; the text of its Spanish case PDF."""
-    project.build()
+def build_spanish(project, book: bool = False) -> casebook.BuildResult:
+    """Build the Spanish case PDF (and the Spanish book): all the round trips need to see."""
+    selection = Selection(("es",), ("the-case",), book)
+    return casebook.build(project.content, project.out, jobs=1, selection=selection)
+
+
+def built_spanish_text(project, book: bool = False) -> str:
+    """Build the Spanish case PDF (and book); the case PDF's text."""
+    build_spanish(project, book)
     return pdf_text(project.out / "es" / "the-case.pdf")
 
 
@@ -161,7 +168,7 @@ def test_xliff_filled_in_a_cat_tool_comes_back_as_the_spanish_pdf(project):
     spanish.write_text(spanish.read_text().replace("title: Traducida Test casebook\n", ""))
     assert all_statuses(casebook.check(project.content))[1].details == ("title is missing",)
     spanish.write_text("title: Traducida Test casebook\n" + spanish.read_text())
-    text = built_spanish_text(project)
+    text = built_spanish_text(project, book=True)
     for shown in (
         "Traducido A case for testing",
         "Traducido The lede of the test case.",
@@ -200,8 +207,7 @@ def test_po_filled_in_a_tool_passes_msgfmt_and_comes_back_as_the_spanish_pdf(pro
                            text=True, capture_output=True)  # fmt: skip
     assert check.returncode == 0, check.stderr
     assert run("--content", str(project.content), "import", *map(str, folder.iterdir())) == 0
-    project.build()
-    text = pdf_text(project.out / "es" / "the-case.pdf")
+    text = built_spanish_text(project)
     assert "Traducido Context paragraph with a linked source and strong words." in text
     assert "Traducido The note names its source." in text
     assert text.count("Traducido Access.") == 2
@@ -421,7 +427,7 @@ def test_a_source_that_gains_a_section_still_builds_and_the_round_trip_follows_i
     status = all_statuses(casebook.check(project.content))[0]  # checks: no error
     assert status.status == "incomplete"
     assert "es.yaml:6: sections: has 3 sections but the source" in status.details[0]
-    project.build()  # the Spanish PDF prints the source's sections meanwhile
+    build_spanish(project)  # the Spanish PDF prints the source's sections meanwhile
     assert "Lesson paragraph." in pdf_text(project.out / "es" / "the-case.pdf")
 
     # Exported again: every translation is kept on its unit; only the new section's are new.
@@ -638,7 +644,7 @@ def test_a_broken_stamp_makes_a_translation_stale_not_the_build_fail(project, ca
     assert run("--content", str(project.content), "new", "es", "the-case") == 0
     stamp = project.content / "cases/the-case/es.stamp.yaml"
     stamp.write_text("<<<<<<< HEAD\n" + stamp.read_text())
-    project.build()  # warns, builds
+    build_spanish(project)  # warns, builds
     out = project.root / "broken"
     assert main(["translations", "--content", str(project.content), "export", "es",
                  "--out", str(out)]) == 2  # fmt: skip
