@@ -694,3 +694,27 @@ def test_a_coalition_left_as_it_is_and_line_breaks(project):
         path.write_text(text)
         assert run("--content", str(project.content), "import", str(path)) == 0
         assert statuses(project) == [status], attributes
+
+
+def test_an_xliff_file_reads_no_other_file_and_no_entity_bomb(project, tmp_path, capsys):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-CONTENTS")
+    folder = export(project)
+    fill_xliff(folder / "the-case.xlf")
+    path = folder / "the-case.xlf"
+    doctype = f'<!DOCTYPE xliff [<!ENTITY s SYSTEM "file://{secret}">]>'
+    text = path.read_text().replace("?>", "?>\n" + doctype, 1)
+    path.write_text(text.replace(">Traducido A case for testing<", ">Título &s;<", 1))
+    before = snapshot(project)
+    assert main(["translations", "--content", str(project.content), "import", str(path)]) == 1
+    assert "holds a unit casebook cannot read" in capsys.readouterr().err
+    assert snapshot(project) == before  # and the file's text was not read
+
+    laughs = '<!ENTITY l0 "lol">' + "".join(
+        f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10)
+    )
+    bomb = path.read_text().replace(doctype, f"<!DOCTYPE xliff [{laughs}]>")
+    assert ">Título &s;<" in bomb
+    path.write_text(bomb.replace(">Título &s;<", ">&l9;<", 1))
+    assert main(["translations", "--content", str(project.content), "import", str(path)]) == 1
+    assert "cannot be read as XLIFF: Maximum entity amplification" in capsys.readouterr().err

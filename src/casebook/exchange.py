@@ -224,7 +224,14 @@ def read(path: Path) -> Received:
         if len(files) != 1:
             raise Unreadable(f"holds {len(files)} <file> elements; casebook writes one per file")
         source = files[0]
-        units = tuple(_returned_xliff(u) for u in store.units)
+        try:
+            units = tuple(_returned_xliff(u) for u in store.units)
+        except Exception as exc:  # an entity left unresolved, a comment in a code…
+            raise Unreadable(
+                f"holds a unit casebook cannot read ({type(exc).__name__}): an entity or "
+                "another XML construct a translation tool does not write; save it again "
+                "from the tool"
+            ) from None
     else:
         source = store.parseheader().get(SOURCE_HEADER, "")
         units = tuple(
