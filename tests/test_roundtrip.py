@@ -9,6 +9,8 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 from translate.storage import factory, pypo, xliff
 from translate.storage.placeables import StringElem
@@ -18,7 +20,7 @@ from casebook.cli import main
 from casebook.plan import Selection
 from casebook.subjects import subject_of
 from casebook.translations import all_statuses
-from casebook.units import Piece, Stamped, assign_ids, blocks, rebuild
+from casebook.units import Piece, Stamped, assign_ids, blocks, escape, rebuild
 
 from .conftest import BILINGUAL, CASE, CONTENT, missing_tool
 from .pdfs import pdf_text
@@ -718,3 +720,37 @@ def test_an_xliff_file_reads_no_other_file_and_no_entity_bomb(project, tmp_path,
     path.write_text(bomb.replace(">Título &s;<", ">&l9;<", 1))
     assert main(["translations", "--content", str(project.content), "import", str(path)]) == 1
     assert "cannot be read as XLIFF: Maximum entity amplification" in capsys.readouterr().err
+
+
+@settings(max_examples=300, deadline=None)
+@example("~~~ a")
+@example("--- a")
+@example("=== a")
+@example("2019. a")
+@example("3) a")
+@example("[x]: https://example.org")
+@example("&copy; &#65; AT&amp;T")
+@example("* a *b* _c_ `d` <e> \\")
+@example("# a")
+@example("> a")
+@given(
+    st.one_of(
+        st.text(
+            alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40
+        ),
+        st.text(alphabet=st.sampled_from("*_`[]<>#-+=~|&;!():.^\\019 aé"), max_size=12),
+    )
+)
+def test_any_text_typed_in_a_tool_is_one_paragraph_that_reads_as_typed(typed):
+    """What escape() writes is one paragraph whose text is exactly what was typed."""
+    import html
+
+    from casebook.markup import render_markdown
+
+    typed = " ".join(typed.split())
+    if not typed:
+        return
+    markdown = escape(typed, at_start=True)
+    assert [b.role for b in blocks(markdown)] == ["paragraph"]
+    shown = html.unescape(re.sub(r"<[^>]+>", "", render_markdown(markdown)))
+    assert " ".join(shown.split()) == typed
