@@ -25,6 +25,7 @@ from .publish import write_atomic
 from .subjects import (
     MARKDOWN_KEYS,
     PUBLICATION_NAME,
+    Given,
     Subject,
     case_subject,
     content_folder,
@@ -161,7 +162,7 @@ def import_files(casebook: Casebook, files: list[Path]) -> list[Imported]:
     named = {f.resolve(): f for f in reversed(files)}  # a file named twice is read once
     for file in sorted(named.values(), key=files.index):
         try:
-            subject, answers = _read_answers(casebook, file)
+            subject, found, answers = _read_answers(casebook, file)
         except _Refused as exc:
             problems += [f"{file}: {p}" for p in exc.problems]
             continue
@@ -169,13 +170,13 @@ def import_files(casebook: Casebook, files: list[Path]) -> list[Imported]:
             problems.append(f"{file}: translates the same as {seen[subject.path]}")
             continue
         seen[subject.path] = file
-        plans.append((file, subject, answers))
+        plans.append((file, subject, found, answers))
     if problems:
         raise ImportProblems(problems)
     results, writes = [], []
-    for file, subject, answers in plans:
+    for file, subject, found, answers in plans:
         try:
-            result, translation, stamp = _apply(file, subject, answers)
+            result, translation, stamp = _apply(file, subject, found, answers)
         except _Refused as exc:
             problems += [f"{file}: {p}" for p in exc.problems]
             continue
@@ -195,7 +196,7 @@ class _Refused(Exception):
         self.problems = problems
 
 
-def _read_answers(casebook: Casebook, file: Path) -> tuple[Subject, dict[str, Answer]]:
+def _read_answers(casebook: Casebook, file: Path) -> tuple[Subject, Given, dict[str, Answer]]:
     try:
         received = read(file)
     except Unreadable as exc:
@@ -221,7 +222,7 @@ def _read_answers(casebook: Casebook, file: Path) -> tuple[Subject, dict[str, An
             problems.append(f"unit {unit.id} ({where(subject, unit)}): {exc}")
     if problems:
         raise _Refused(problems)
-    return subject, answers
+    return subject, found, answers
 
 
 def _subject(casebook: Casebook, received: Received) -> Subject:
@@ -374,10 +375,10 @@ def _check_markdown(target: str, codes: dict[str, Code]) -> None:
 
 
 def _apply(
-    file: Path, subject: Subject, answers: dict[str, Answer]
+    file: Path, subject: Subject, found: Given, answers: dict[str, Answer]
 ) -> tuple[Imported, bytes | None, bytes | None]:
-    """What importing `answers` makes of the translation and its stamp (None: unchanged)."""
-    found = given(subject)
+    """What importing `answers` makes of the translation and its stamp (None: unchanged), from
+    what the translation gives now (`found`)."""
     result = Imported(file, subject)
     keys: dict[tuple, list[Unit]] = {}
     for unit in found.units:
