@@ -20,7 +20,7 @@ from .errors import (
 from .plan import Selection
 from .profiles import PROFILE_CHOICES
 from .progress import Reporter
-from .subjects import subject_of
+from .subjects import EXPORTS, subject_of
 from .translations import (
     STATUSES,
     TranslationStatus,
@@ -173,8 +173,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     export_cmd.add_argument("--format", choices=("xliff", "po"), default="xliff")
     export_cmd.add_argument(
-        "--out", default="build/translations", metavar="DIR",
-        help="where to write LANG/SLUG.xlf or .po (default: build/translations)",
+        "--out", default=str(EXPORTS), metavar="DIR",
+        help=f"where to write LANG/SLUG.xlf or .po (default: {EXPORTS})",
     )  # fmt: skip
     import_cmd = actions.add_parser(
         "import", help="write the translations from XLIFF or PO files a translator returned"

@@ -51,7 +51,6 @@ from .units import (
 )
 from .validate import validate_project
 
-EXPORTS = Path("build") / "translations"  # the default folder of `translations export`
 OPTIONAL = ("coalition",)  # a unit a translation may leave in the source language
 
 
@@ -564,4 +563,4 @@ def _write_validated(content: Path, writes: list[tuple[Path, bytes]]) -> None:
         raise
 
 
-__all__ = ["EXPORTS", "Exported", "ImportProblems", "Imported", "export", "import_files"]
+__all__ = ["Exported", "ImportProblems", "Imported", "export", "import_files"]

@@ -26,6 +26,7 @@ from .schema import Mapping, key_name, translatable
 from .units import ROLES, Stamped, Unit, assign_ids, pieces
 from .validate import CASE, PUBLICATION
 
+EXPORTS = Path("build") / "translations"  # `translations export` writes here by default
 PUBLICATION_NAME = "casebook"  # names the publication's own texts where a case slug goes
 MARKDOWN_KEYS = ("summary", "body", "introduction")  # Markdown texts, cut into blocks
 INLINE_KEYS = ("heading",)  # one line of inline Markdown
@@ -322,6 +323,7 @@ def source_case(casebook: Casebook, language: str, slug: str) -> Case:
 
 
 __all__ = [
+    "EXPORTS",
     "INLINE_KEYS",
     "MARKDOWN_KEYS",
     "PUBLICATION_NAME",
