@@ -539,3 +539,15 @@ def test_builds_leave_no_temporary_folder_even_when_killed(shipped_copy, tmp_pat
     assert not list(private.iterdir())  # the killed workers' fonts are in the build's folder
     assert run_build(shipped_copy, out, "--lang", "es", epoch=EPOCH).wait() == 0
     assert not workers.exists() and not list(private.iterdir())
+
+
+def test_output_read_only_in_part_ends_quietly():
+    """`casebook layouts | head -1`: no message about disks or permissions, exit 141."""
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "casebook", "layouts", "--content", str(CONTENT)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    reader.stdout.close()  # the reader stops before casebook has printed anything
+    _, err = reader.communicate()
+    assert reader.returncode == 141, err
+    assert err == b""

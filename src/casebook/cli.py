@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
 from . import __version__
 from .build import build, check
 from .errors import (
+    EXIT_BROKEN_PIPE,
     EXIT_FILE_SYSTEM,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -381,6 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     except CasebookError as exc:
         print(f"casebook: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:  # `casebook layouts | head -1`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except OSError as exc:
         where = f" {exc.filename}" if exc.filename else ""
         print(

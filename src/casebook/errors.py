@@ -30,10 +30,12 @@ EXIT_CODES = {
     5: "a file could not be read or written (permissions, disk space, a file for a folder)",
     70: "an internal error: a bug in casebook (`--debug` shows the traceback)",
     130: "interrupted (Ctrl-C); published files are unchanged or complete",
+    141: "what the command printed was not all read (its reader stopped early, as `head` does)",
 }
 EXIT_FILE_SYSTEM = 5
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # as a shell reports a command ended by SIGPIPE
 
 
 @dataclass(frozen=True, order=True)
