@@ -551,7 +551,7 @@ def test_footnotes_called_in_another_order_keep_their_own_texts(scratch):
 @pytest.mark.parametrize(
     ("target", "message"),
     [
-        ('<x id="3"/>: la nota al principio.', "put together, its blocks would be"),
+        ('<x id="3"/>: la nota al principio.', "starts like a footnote's own text"),
         ('Texto con <g id="3">énfasis</g>.<x id="3"/>', "uses the inline code 3 the wrong way"),
         ('Un <g id="2">¿fuerte?</g>no.<x id="3"/>', "has a tag (<g>) that Markdown cannot show"),
     ],
@@ -581,7 +581,7 @@ def test_a_po_link_definition_or_obsolete_or_blank_entry(project, capsys):
     store.save()
     before = snapshot(project)
     assert main(["translations", "--content", str(project.content), "import", str(path)]) == 1
-    assert "put together, its blocks would be" in capsys.readouterr().err
+    assert "starts like a link definition, which would change" in capsys.readouterr().err
     assert snapshot(project) == before
 
     # An obsolete entry (as msgmerge and Weblate leave them) is skipped; a blank one is not
@@ -754,3 +754,128 @@ def test_any_text_typed_in_a_tool_is_one_paragraph_that_reads_as_typed(typed):
     assert [b.role for b in blocks(markdown)] == ["paragraph"]
     shown = html.unescape(re.sub(r"<[^>]+>", "", render_markdown(markdown)))
     assert " ".join(shown.split()) == typed
+
+
+TWO_CHALLENGES = RICH_CASE.replace(
+    "  - kind: outcomes\n",
+    "  - kind: challenges\n    heading: Another challenge\n    body: |\n"
+    "      Another paragraph, long enough to be told apart.\n\n"
+    "      Its second paragraph.\n"
+    "  - kind: outcomes\n",
+)
+
+
+def swap_challenges(text: str) -> str:
+    first = text[text.index("  - kind: challenges\n    heading: A *hard*") :]
+    first = first[: first.index("  - kind: challenges\n    heading: Another")]
+    second = text[text.index("  - kind: challenges\n    heading: Another") :]
+    second = second[: second.index("  - kind: outcomes")]
+    return text.replace(first + second, second + first)
+
+
+@pytest.mark.expect_warnings(r"the-case/es\.yaml is stale: sections\[1\]")
+def test_sections_the_english_reorders_take_their_translations_with_them(scratch, capsys):
+    scratch.write("casebook.yaml", BILINGUAL)
+    scratch.case("the-case", TWO_CHALLENGES)
+    folder = export(scratch)
+    fill_xliff(folder / "the-case.xlf")
+    assert run("--content", str(scratch.content), "import", str(folder / "the-case.xlf")) == 0
+    source = scratch.content / "cases/the-case/en.yaml"
+    source.write_text(swap_challenges(source.read_text()))
+
+    # The move is seen: stale, and diff says where the stamp had the units.
+    assert statuses(scratch) == ["stale"]
+    assert main(["translations", "--content", str(scratch.content), "diff", "es", "the-case"]) == 0
+    assert "heading [h" in capsys.readouterr().out
+    build_spanish(scratch)
+
+    # An import that translates only the title still writes every section where it now is.
+    store = factory.getobject(str(export(scratch) / "the-case.xlf"))
+    pairs = {u.source: u.target for u in store.units}
+    assert pairs["Another challenge"] == "Traducido Another challenge"
+    assert pairs["A hard challenge"] == "Traducido A hard challenge"
+    for unit in store.units:
+        if unit.xmlelement.get("id") != "title":
+            unit.rich_target = [StringElem([""])]
+    store.units[1].rich_target = [StringElem(["Otro título"])]
+    store.save()
+    path = scratch.root / "exported/es/the-case.xlf"
+    assert run("--content", str(scratch.content), "import", str(path)) == 0
+    text = (scratch.content / "cases/the-case/es.yaml").read_text()
+    assert text.index("Traducido Another challenge") < text.index("Traducido A *hard* challenge")
+    assert statuses(scratch) == ["current"]
+    store = factory.getobject(str(export(scratch) / "the-case.xlf"))
+    assert all(u.target == f"Traducido {u.source}" for u in store.units[2:])
+
+
+def test_no_break_spaces_are_text(project):
+    folder = export(project, "--format", "po")
+    fill_po(folder / "the-case.po")
+    store = factory.getobject(str(folder / "the-case.po"))
+    unit = next(u for u in store.units if u.source == "Second context paragraph.")
+    unit.target = "El 20\u00a0% de los casos\u202f»."
+    store.save()
+    assert run("--content", str(project.content), "import", str(folder / "the-case.po")) == 0
+    assert (
+        "El 20\u00a0% de los casos\u202f»."
+        in (project.content / "cases/the-case/es.yaml").read_text()
+    )
+    before = snapshot(project)
+    again = export(project, "--format", "po") / "the-case.po"
+    assert run("--content", str(project.content), "import", str(again)) == 0
+    assert snapshot(project) == before
+
+
+BPT = r'\1<bpt id="1">&lt;i&gt;</bpt>Dos<ept id="1">&lt;/i&gt;</ept>'
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.replace('id="p03d9a75f"', 'id="title"'),
+         "unit title (title) is in the file twice"),
+        (lambda t: re.sub(r"(<target[^>]*>)Traducido Second", BPT, t),
+         "uses <bpt> codes, which casebook does not read"),
+    ],
+    ids=["twice", "bpt"],
+)  # fmt: skip
+def test_a_unit_twice_or_with_foreign_codes_is_refused(project, capsys, change, message):
+    folder = export(project)
+    fill_xliff(folder / "the-case.xlf")
+    path = folder / "the-case.xlf"
+    assert 'id="p03d9a75f"' in path.read_text()  # "Second context paragraph."
+    path.write_text(change(path.read_text()))
+    before = snapshot(project)
+    assert main(["translations", "--content", str(project.content), "import", str(path)]) == 1
+    assert message in capsys.readouterr().err
+    assert snapshot(project) == before
+
+
+@pytest.mark.expect_warnings(
+    r"sections\[[01]\]\.body: the translation's blocks \(paragraph\) are not those"
+)
+def test_a_hand_written_body_moves_with_its_section(project):
+    translation = project.content / "cases/the-case/es.yaml"
+    translation.write_text(
+        "title: Un caso\nsections:\n"
+        "  - kind: context\n    body: |\n      Un solo párrafo a mano, donde el inglés tiene dos.\n"
+        "  - kind: challenges\n    heading: Un desafío\n    body: |\n      Párrafo.\n"
+        "  - kind: outcomes\n    body: |\n      - Uno.\n      - Dos.\n      - Tres.\n"
+    )
+    assert run("--content", str(project.content), "stamp", "es", "the-case") == 0
+    source = project.content / "cases/the-case/en.yaml"
+    source.write_text(source.read_text().replace(
+        "sections:\n", "sections:\n  - kind: context\n    body: |\n      A new first section.\n", 1
+    ))  # fmt: skip
+    store = factory.getobject(str(export(project) / "the-case.xlf"))
+    for unit in store.units:
+        if unit.xmlelement.get("id") == "title":
+            unit.rich_target = [StringElem(["Un caso nuevo"])]
+            unit.set_state_n(unit.S_TRANSLATED)
+    store.save()
+    path = project.root / "exported/es/the-case.xlf"
+    assert run("--content", str(project.content), "import", str(path)) == 0
+    data = casebook.check(project.content).edition("es").case("the-case")
+    assert data.title == "Un caso nuevo"
+    assert data.sections[1].body.startswith("Un solo párrafo a mano")  # moved, not lost
+    assert data.sections[2].heading == "Un desafío"

@@ -241,9 +241,11 @@ def run_diff(casebook, args: argparse.Namespace) -> int:
     for change in changes:
         what = "new" if change.old is None else "removed" if change.new is None else "changed"
         if change.old == change.new:
-            what = "not confirmed (to translate or review)"
+            what = "not confirmed (to translate or review)" if change.unconfirmed else "moved"
         elif change.unconfirmed:
             what += ", not confirmed"
+        if change.moved_from:
+            what += f" (the stamp had it in {change.moved_from})"
         print(f"{change.where} [{change.unit}]: {what}")
         print("  " + word_diff(change.old or "", change.new or ""))
     log.info(

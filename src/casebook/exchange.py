@@ -226,6 +226,8 @@ def read(path: Path) -> Received:
         source = files[0]
         try:
             units = tuple(_returned_xliff(u) for u in store.units)
+        except Unreadable:
+            raise
         except Exception as exc:  # an entity left unresolved, a comment in a code…
             raise Unreadable(
                 f"holds a unit casebook cannot read ({type(exc).__name__}): an entity or "
@@ -283,6 +285,15 @@ def _from_elements(element: StringElem) -> Rich:
             out.append((Code(str(part.id), "", ""), _from_elements(part)))
         elif isinstance(part, codes_xliff.X | codes_xliff.Bx | codes_xliff.Ex | codes_xliff.Ph):
             out.append(Code(str(part.id), "", ""))
+        elif isinstance(
+            part, codes_xliff.Bpt | codes_xliff.Ept | codes_xliff.It | codes_xliff.UnknownXML
+        ):
+            node = getattr(part, "xml_node", None)
+            name = str(node.tag).rpartition("}")[2] if node is not None else type(part).__name__
+            raise Unreadable(
+                f"uses <{name.lower()}> codes, which casebook does not read: its codes are <g> "
+                "around text and <x/> standing alone, as exported; keep them"
+            )
         else:
             for item in _from_elements(part):
                 if isinstance(item, str) and out and isinstance(out[-1], str):

@@ -10,6 +10,7 @@ that does not validate, changes nothing.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from io import StringIO
@@ -18,7 +19,7 @@ from pathlib import Path
 from .errors import CasebookError, ContentError
 from .exchange import FORMATS, Received, Returned, Row, Unreadable, read, write
 from .load import load_content
-from .markup import markdown_parser
+from .markup import ATTRIBUTION_MARKS, markdown_parser
 from .model import Casebook
 from .plan import RESERVED_SLUGS
 from .publish import write_atomic
@@ -42,6 +43,7 @@ from .units import (
     Stamped,
     Unit,
     blocks,
+    collapse,
     markdown_of,
     parse_inline,
     plain,
@@ -170,8 +172,6 @@ def import_files(casebook: Casebook, files: list[Path]) -> list[Imported]:
             continue
         seen[subject.path] = file
         plans.append((file, subject, found, answers))
-    if problems:
-        raise ImportProblems(problems)
     results, writes = [], []
     for file, subject, found, answers in plans:
         try:
@@ -214,6 +214,9 @@ def _read_answers(casebook: Casebook, file: Path) -> tuple[Subject, Given, dict[
         unit = _unit_of(returned, units, by_text, received.format)
         if isinstance(unit, str):
             problems.append(unit)
+            continue
+        if unit.id in answers:
+            problems.append(f"unit {unit.id} ({where(subject, unit)}) is in the file twice")
             continue
         try:
             answers[unit.id] = _answer(returned, unit, received.format)
@@ -267,7 +270,7 @@ def _unit_of(returned: Returned, units: dict[str, Unit], by_text, format: str) -
         return unit
     if returned.context in units:
         return units[returned.context]
-    matches = by_text.get(" ".join(str(returned.source).split()), [])
+    matches = by_text.get(collapse(str(returned.source)), [])
     if len(matches) == 1 and returned.context is None:
         return matches[0]
     return (
@@ -293,12 +296,12 @@ def _answer(returned: Returned, unit: Unit, format: str) -> Answer:
         if returned.target is not None:
             target = _xliff_text(returned.target, unit, codes, strict=True)
     else:
-        source_text = " ".join(str(returned.source).split())
-        target = None if returned.target is None else " ".join(str(returned.target).split())
+        source_text = collapse(str(returned.source))
+        target = None if returned.target is None else collapse(str(returned.target))
         if target is not None and unit.markdown:
             _check_markdown(target, codes)
     if target is not None and unit.role == "source":  # the dash is the layout's
-        target = target.lstrip("—―-").strip() or None
+        target = collapse(target.lstrip("—―-")) or None
     confirmed = returned.state == "translated"
     return Answer(target, confirmed, source_text)
 
@@ -311,7 +314,7 @@ def _xliff_text(rich: Rich, unit: Unit, codes: dict[str, Code], strict: bool) ->
             if strict:
                 raise ValueError("has inline codes, but its source is plain text: remove them")
             return None
-        return " ".join(plain(rich).split())
+        return collapse(plain(rich))
     try:
         text = markdown_of(rich, codes)
     except KeyError as exc:
@@ -335,7 +338,7 @@ def _xliff_text(rich: Rich, unit: Unit, codes: dict[str, Code], strict: bool) ->
         ) from None
     if strict:
         _check_calls(used, codes)
-    return " ".join(text.split())
+    return collapse(text)
 
 
 def _kind(code: Code) -> str:
@@ -386,29 +389,43 @@ def _apply(
     problems = []
     for at, units in keys.items():
         got = [answers.get(u.id) for u in units]
-        if not any(a is not None and a.target is not None for a in got):
-            continue  # a part the file translates none of stays as it is
+        answered = any(a is not None and a.target is not None for a in got)
         # A unit the file leaves untranslated keeps the translation it had.
         targets = [
             a.target if a is not None and a.target is not None else found.targets.get(u.id)
             for u, a in zip(units, got, strict=True)
         ]
         lacking = [where(subject, u) for u, t in zip(units, targets, strict=True) if t is None]
-        result.missing += lacking
+        old = found.old_key(units)
+        if not answered and old == units[0].key:
+            continue  # a part the file translates none of, where it was: it stays as it is
+        if not answered and lacking:
+            kept = found.text_at(old) if old else None
+            values[at] = kept  # moved as it is, or (None) left to the source
+            if kept is None:
+                result.fallbacks.append(f"{units[0].key} (the English moved it)")
+            continue
         if lacking:
             values[at] = None
+            result.missing += lacking
             result.fallbacks.append(f"{units[0].key} (missing: {', '.join(lacking)})")
-        elif units[0].role in ("text", "heading"):
+            continue
+        # Translated now, or moved by the English with its translation.
+        if units[0].role in ("text", "heading"):
             values[at] = targets[0]
         else:
             values[at] = rebuild(subject.source_at(at), targets)
-            problem = _structure_problem(subject.source_at(at), values[at])
-            if problem:
-                problems.append(f"{units[0].key}: {problem}")
+            problems += _structure_problem(subject, at, units, targets) or []
     if problems:
         raise _Refused(problems)
-    result.translated = sum(1 for a in answers.values() if a.target is not None and a.confirmed)
-    result.review = sum(1 for a in answers.values() if a.target is not None and not a.confirmed)
+    written = [  # the answers that reach the translation (not those of a part left out)
+        answers[u.id]
+        for u in found.units
+        if u.id in answers and answers[u.id].target is not None
+        and not (u.at in values and values[u.at] is None)
+    ]  # fmt: skip
+    result.translated = sum(1 for a in written if a.confirmed)
+    result.review = sum(1 for a in written if not a.confirmed)
     translation = _translation_text(subject, values)
     old = {s.id: s for s in found.stamp or ()}
     entries: list[Stamped] = []
@@ -437,20 +454,42 @@ def _apply(
     return result, translation, stamp
 
 
-def _structure_problem(source: str, translated: str) -> str | None:
-    """What is wrong when a translated Markdown text is not built as its source: other blocks
-    (a text that starts as a list, a note, a rule, a fence or a link definition would make one),
-    or a link the source does not have."""
-    want, have = [b.role for b in blocks(source)], [b.role for b in blocks(translated)]
-    if want != have:
-        return (
-            f"put together, its blocks would be {', '.join(have) or 'none'} where the source's "
-            f"are {', '.join(want)}: a unit that starts with a footnote call and a colon, or "
-            "that is a link definition, changes what the text is; reword it"
-        )
+_STARTS = (  # what a text that starts so would become in Markdown
+    (re.compile(r"\[\^[^\]]+\]:"), "a footnote's own text (a footnote call and a colon)"),
+    (re.compile(r"\[[^\]]+\]:"), "a link definition"),
+    (re.compile(r"\d+[.)](\s|$)"), "a numbered list item"),
+    (re.compile(r"[-+*](\s|$)"), "a list item"),
+    (re.compile(r">"), "a quotation"),
+    (re.compile(r"#"), "a heading"),
+    (re.compile(r"(-\s*){3,}$|(\*\s*){3,}$|(_\s*){3,}$"), "a rule"),
+    (re.compile(r"```|~~~"), "code"),
+    (re.compile("(" + "|".join(map(re.escape, ATTRIBUTION_MARKS)) + ")"),
+     "a quotation's source (a dash and a space, at the end of a quotation)"),
+)  # fmt: skip
+
+
+def _structure_problem(subject: Subject, at: tuple, units: list[Unit], targets: list[str]):
+    """What is wrong, unit by unit, when a translated Markdown text put together is not built as
+    its source (a unit that starts like a list item, a footnote's text, a link definition…), or
+    links where the source does not; None when nothing is."""
+    source, translated = subject.source_at(at), rebuild(subject.source_at(at), targets)
+    if [b.role for b in blocks(source)] != [b.role for b in blocks(translated)]:
+        found = []
+        for unit, target in zip(units, targets, strict=True):
+            what = next((w for pattern, w in _STARTS if pattern.match(target)), None)
+            if what:
+                found.append(f"unit {unit.id} ({where(subject, unit)}): starts like {what}, "
+                             "which would change the text's blocks: reword its start")  # fmt: skip
+        return found or [
+            f"{units[0].key}: put together, its blocks would not be the source's "
+            f"({', '.join(b.role for b in blocks(source))}): check how each unit starts"
+        ]
     extra = sorted(_links(translated) - _links(source))
     if extra:
-        return f"links to {', '.join(extra)}, which the source does not: keep the source's links"
+        return [
+            f"{units[0].key}: links to {', '.join(extra)}, which the source does not: keep "
+            "the source's links"
+        ]
     return None
 
 

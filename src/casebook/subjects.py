@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -218,6 +219,35 @@ class Given:
     units: list[Unit]
     targets: dict[str, str]
     unmatched: list[str] = field(default_factory=list)
+    data: dict = field(default_factory=dict)  # the translation file as read
+
+    def old_key(self, units: list[Unit]) -> str | None:
+        """Where the translation holds the text of a part made of `units` (one key's units):
+        the key the stamp had them at, if they were all one part there, in the same order,
+        with nothing of it gone elsewhere; their own key when there is no stamp."""
+        if self.stamp is None:
+            return units[0].key
+        where = {s.id: s.at for s in self.stamp}
+        olds = {where[u.id] for u in units if u.id in where}
+        if len(olds) != 1:
+            return None if olds else units[0].key
+        old = olds.pop()
+        alive = {u.id for u in self.units}
+        there = [s.id for s in self.stamp if s.at == old and s.id in alive]
+        ours = [u.id for u in units if u.id in where]
+        return old if there == ours else None
+
+    def text_at(self, key: str) -> str | None:
+        """The translation file's text at a key (`sections[2].body`), if it has one."""
+        value: object = self.data
+        for name, index in re.findall(r"(\w+)|\[(\d+)\]", key):
+            if isinstance(value, dict) and name:
+                value = value.get(name)
+            elif isinstance(value, list) and index and int(index) < len(value):
+                value = value[int(index)]
+            else:
+                return None
+        return value if isinstance(value, str) else None
 
 
 def given(subject: Subject) -> Given:
@@ -255,7 +285,7 @@ def given(subject: Subject) -> Given:
             )
             continue
         targets.update({e.id: p.text for e, p in zip(expected, texts, strict=True)})
-    return Given(stamp, units, targets, unmatched)
+    return Given(stamp, units, targets, unmatched, data)
 
 
 class _BlockDumper(yaml.SafeDumper):

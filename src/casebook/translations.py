@@ -119,11 +119,28 @@ def _changes(subject: Subject) -> list[str]:
             unconfirmed.append(_part_name(subject, unit.key))
     ids = {u.id for u in units}
     changed += [_part_name(subject, s.at) for s in stamp if s.id not in ids]
+    changed += [_part_name(subject, key) for key in _reordered(units, stamp)]
     return [f"{name} changed" for name in dict.fromkeys(changed)] + [
         f"{name}: not confirmed (to translate or review)"
         for name in dict.fromkeys(unconfirmed)
         if name not in changed
     ]
+
+
+def _reordered(units, stamp) -> list[str]:
+    """The keys whose units are not those the stamp had there, in its order (the English moved
+    a section or a block): the translation holds their texts where the stamp had them. New and
+    removed units do not count here (they are changes of their own)."""
+    alive, known = {u.id for u in units}, {e.id for e in stamp}
+    now: dict[str, list[str]] = {}
+    for unit in units:
+        if unit.id in known:
+            now.setdefault(unit.key, []).append(unit.id)
+    then: dict[str, list[str]] = {}
+    for entry in stamp:
+        if entry.id in alive:
+            then.setdefault(entry.at, []).append(entry.id)
+    return [key for key in dict.fromkeys([*now, *then]) if now.get(key) != then.get(key)]
 
 
 _SECTION_KEY = re.compile(r"sections\[(\d+)\]")
@@ -262,6 +279,7 @@ class UnitChange:
     old: str | None
     new: str | None
     unconfirmed: bool = False  # the translation of this unit awaits the translator
+    moved_from: str | None = None  # where the stamp had it, when the English moved it
 
 
 def diff(subject: Subject) -> list[UnitChange]:
@@ -277,10 +295,12 @@ def diff(subject: Subject) -> list[UnitChange]:
         )
     units = subject.units(stamp)
     by_id = {s.id: s for s in stamp}
+    moved = set(_reordered(units, stamp))
     changes = []
     for unit in units:
         old = by_id.get(unit.id)
-        if old is None or old.text != unit.text or not old.confirmed:
+        came = old.at if old is not None and unit.key in moved else None
+        if old is None or old.text != unit.text or not old.confirmed or came:
             changes.append(
                 UnitChange(
                     unit.id,
@@ -288,6 +308,7 @@ def diff(subject: Subject) -> list[UnitChange]:
                     old.text if old else None,
                     unit.text,
                     old is not None and not old.confirmed,
+                    came,
                 )
             )
     ids = {u.id for u in units}

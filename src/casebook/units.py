@@ -37,6 +37,16 @@ ROLES = {
     "source": "quotation's source",
     "note": "footnote",
 }
+SPACES = " \t\n\r\f\v"  # what Markdown and YAML lay out as space; a no-break space is text
+_SPACE_RUN = re.compile(f"[{re.escape(SPACES)}]+")
+
+
+def collapse(text: str) -> str:
+    """`text` on one line: each run of ordinary white space one space, none at the ends (a
+    no-break space, U+00A0 or U+202F, is kept: it is part of the text)."""
+    return _SPACE_RUN.sub(" ", text).strip(" ")
+
+
 SIMILAR = 0.6  # how alike (difflib's ratio of characters) an edited block stays to keep its id
 
 
@@ -80,7 +90,7 @@ def _block(tokens: list[Token], index: int, containers: list[str], lines: list[s
     first = content[0].rstrip()
     prefix = line[: len(line) - len(first)] if line.endswith(first) else line[: line.find(first)]
     # A line break (`\` or two spaces at a line end) is not kept: a unit is one line.
-    text = " ".join(part.strip().removesuffix("\\") for part in content).strip()
+    text = collapse(" ".join(part.strip(SPACES).removesuffix("\\") for part in content))
     role = "paragraph"
     for container in reversed(containers):
         if container == "footnote_open":
@@ -108,7 +118,7 @@ def rebuild(markdown: str, texts: Sequence[str]) -> str:
         raise ValueError(f"{len(texts)} texts for {len(found)} blocks")
     lines = markdown.split("\n")
     for block, text in sorted(zip(found, texts, strict=True), key=lambda b: -b[0].start):
-        lines[block.start : block.end] = [block.prefix + " ".join(text.split())]
+        lines[block.start : block.end] = [block.prefix + collapse(text)]
     return "\n".join(lines)
 
 
@@ -159,9 +169,9 @@ def pieces(schema_texts: dict, markdown_keys: Iterable[str], inline_keys: Iterab
             for block in blocks(value):
                 yield Piece(at, block.role, block.text, True)
         elif at[-1] in inline_keys:
-            yield Piece(at, "heading", " ".join(value.split()), True)
+            yield Piece(at, "heading", collapse(value), True)
         else:
-            yield Piece(at, "text", " ".join(value.split()), False)
+            yield Piece(at, "text", collapse(value), False)
 
     return list(walk(schema_texts, ()))
 
