@@ -134,6 +134,17 @@ def snapshot(project) -> dict:
     }
 
 
+def assert_refused(project, capsys, *files, message: str) -> str:
+    """Importing `files` fails with `message`, and changes no content file."""
+    before = snapshot(project)
+    args = ["translations", "--content", str(project.content), "import", *map(str, files)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert message in err and "nothing was changed" in err, err
+    assert snapshot(project) == before
+    return err
+
+
 # ---- The round trips ----
 
 
@@ -562,10 +573,7 @@ def test_a_target_that_would_change_the_markdown_is_refused(project, capsys, tar
     fill_xliff(folder / "the-case.xlf")
     path = folder / "the-case.xlf"
     set_target(path, unit_id(path, "Context paragraph"), target)
-    before = snapshot(project)
-    assert main(["translations", "--content", str(project.content), "import", str(path)]) == 1
-    assert message in capsys.readouterr().err
-    assert snapshot(project) == before
+    assert_refused(project, capsys, path, message=message)
 
 
 @pytest.mark.expect_warnings(
@@ -845,10 +853,7 @@ def test_a_unit_twice_or_with_foreign_codes_is_refused(project, capsys, change, 
     path = folder / "the-case.xlf"
     assert 'id="p03d9a75f"' in path.read_text()  # "Second context paragraph."
     path.write_text(change(path.read_text()))
-    before = snapshot(project)
-    assert main(["translations", "--content", str(project.content), "import", str(path)]) == 1
-    assert message in capsys.readouterr().err
-    assert snapshot(project) == before
+    assert_refused(project, capsys, path, message=message)
 
 
 @pytest.mark.expect_warnings(
