@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
 
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
+
 from .errors import CasebookError, ContentError
 from .exchange import FORMATS, Received, Returned, Row, Unreadable, read, write
 from .load import load_content
@@ -506,10 +510,6 @@ def _links(markdown: str) -> set[str]:
 def _translation_text(subject: Subject, values: dict[tuple, str | None]) -> bytes | None:
     """The translation file with `values` laid in (ruamel.yaml's round trip: comments, key
     order and untouched keys kept); None when nothing in it changes."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.scalarstring import LiteralScalarString
-
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 100_000

@@ -30,7 +30,7 @@ from .subjects import (
     where,
     write_stamp,
 )
-from .units import ROLES
+from .units import ROLES, collapse
 from .validate import CASE
 
 STATUSES = ("current", "stale", "incomplete", "missing")
@@ -162,7 +162,7 @@ def _section_name(index: int, section) -> str:
 
 
 def _same(a: str, b: str) -> bool:
-    return " ".join(a.split()) == " ".join(b.split())
+    return collapse(a) == collapse(b)
 
 
 def all_statuses(casebook: Casebook) -> list[TranslationStatus]:
