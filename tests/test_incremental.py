@@ -244,13 +244,17 @@ def test_a_build_with_nothing_to_do_writes_nothing_and_imports_no_layout_engine(
 
 
 def _same_as_a_cold_build(project, folder):
-    """Every PDF of the project's output folder is byte-identical to a cold build's."""
+    """Every PDF of the project's output folder, and its thumbnail, is byte-identical to a
+    cold build's."""
     cold = casebook.build(project.content, folder, jobs=1)
     assert cold.outputs
     ours = [p.relative_to(project.out) for p in written_pdfs(project.out)]
     assert ours == [p.relative_to(folder) for p in written_pdfs(folder)]
     for path in ours:
         assert (project.out / path).read_bytes() == (folder / path).read_bytes(), path
+        thumbnail = path.with_suffix(".webp")
+        if (folder / thumbnail).exists():
+            assert (project.out / thumbnail).read_bytes() == (folder / thumbnail).read_bytes()
 
 
 def test_books_from_kept_parts_are_the_cold_build_s_after_any_edits(project, tmp_path):
@@ -287,7 +291,7 @@ def test_books_from_kept_parts_are_the_cold_build_s_after_any_edits(project, tmp
     result = build(project)
     assert result.parts_laid_out and not any("alpha" in p for p in result.parts_laid_out)
     _same_as_a_cold_build(project, tmp_path / "cold-3")
-    kept = {p.stem for p in (project.out / ".casebook" / "parts").glob("*.pdf")}
+    kept = {p.stem for p in (project.out / ".casebook" / "parts").iterdir()}  # .pdf .json .webp
     records = casebook.plan.State(project.out).records.values()
     used = {r["key"] for r in records if r["kind"] == "part"}
     used |= {k for r in records for k in r.get("parts", ())}

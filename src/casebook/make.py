@@ -205,8 +205,25 @@ class Maker:
             )  # fmt: skip
         seconds = time.perf_counter() - started
         return Made(
-            book, pdf, pages, html, seconds, warnings, keys, thumbnail=_thumbnail(book, pdf)
-        )
+            book, pdf, pages, html, seconds, warnings, keys,
+            thumbnail=self._cover_thumbnail(book, layout.front),
+        )  # fmt: skip
+
+    def _cover_thumbnail(self, book: Target, front: str) -> tuple[bytes, int, int] | None:
+        """A screen book's thumbnail: its first page, the front matter's, drawn from the front
+        matter's kept part (the same page, the same fonts) once per front matter, and kept with
+        it (`<key>.webp`), rather than from the whole book at every join."""
+        if book.profile != SCREEN.name:
+            return None
+        from .site import thumbnail, thumbnail_size
+
+        kept = self.parts / f"{front}.webp"
+        with contextlib.suppress(OSError):
+            image = kept.read_bytes()
+            return image, *thumbnail_size(image)
+        image, width, height = thumbnail((self.parts / f"{front}.pdf").read_bytes())
+        write_atomic(kept, image)
+        return image, width, height
 
 
 def _thumbnail(target: Target, pdf: bytes) -> tuple[bytes, int, int] | None:

@@ -356,7 +356,7 @@ class State:
         if not folder.is_dir():
             return
         for path in folder.iterdir():
-            if path.suffix in (".pdf", ".json") and path.stem not in used:
+            if path.suffix in (".pdf", ".json", ".webp") and path.stem not in used:
                 path.unlink(missing_ok=True)
 
     def prune(self, planned: set[str], profiles: list[str]) -> None:

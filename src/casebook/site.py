@@ -280,6 +280,14 @@ def thumbnail(pdf: bytes) -> tuple[bytes, int, int]:
     return buffer.getvalue(), image.width, image.height
 
 
+def thumbnail_size(image: bytes) -> tuple[int, int]:
+    """The width and height of a thumbnail made by `thumbnail` (read from its header)."""
+    from PIL import Image
+
+    with Image.open(BytesIO(image)) as opened:
+        return opened.size
+
+
 def write_thumbnail(
     out: Path, path: str, record: dict, image: bytes, width: int, height: int
 ) -> None:
