@@ -276,7 +276,7 @@ def thumbnail(pdf: bytes) -> tuple[bytes, int, int]:
     finally:
         document.close()
     buffer = BytesIO()
-    image.save(buffer, format="WEBP", quality=82, method=4)  # 6: 4 times slower, 1 % smaller
+    image.save(buffer, format="WEBP", quality=82, method=2)  # 4: twice as slow, 2 % smaller
     return buffer.getvalue(), image.width, image.height
 
 
