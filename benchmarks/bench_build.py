@@ -10,7 +10,10 @@ in a fresh process:
 
 - cold: a full build into an empty folder (default --jobs: the number of cores);
 - no-op: the same build again (nothing changed);
-- edit: one case's text changed, then a build;
+- edit: one case's text changed, then a build: the first " the " of the middle case's file
+  doubled to two spaces (usually in its title, so the books' contents are laid out again too);
+- text edit: then a word of the same case's last paragraph changed (" the " → " this "), the
+  edit a typo fix makes: its parts and PDF, the joins and the site, but no contents;
 - watch edit: the same edit in a long-lived process (`casebook watch` keeps fonts, stylesheets
   and laid-out book parts between builds);
 - jobs=1: a cold build with one process;
@@ -196,9 +199,13 @@ def bench(size: int, work: Path, core: bool = False) -> dict:
     edited = sorted((content / "cases").iterdir())[size // 2] / "en.yaml"
     edited.write_text(edited.read_text(encoding="utf-8").replace(" the ", " the  ", 1))
     edit, _ = timed_build(content, out)
+    text = edited.read_text(encoding="utf-8")
+    last = text.rindex(" the ")
+    edited.write_text(text[:last] + " this " + text[last + 5 :], encoding="utf-8")
+    text_edit, _ = timed_build(content, out)
     if core:  # the three builds a publisher runs all day; the rest takes hours at N = 1000
         shutil.rmtree(root)
-        return _row(size, pdfs, total_pages, book_pages, cold, noop, edit, peak, web)
+        return _row(size, pdfs, total_pages, book_pages, cold, noop, edit, text_edit, peak, web)
     serial, serial_peak = timed_build(content, root / "build-j1", "--jobs", "1")
     watch_edit = watch_mode_edit(content, root / "build-watch", edited)
     timed_build(content, root / "build-html", "--html")
@@ -216,6 +223,8 @@ def bench(size: int, work: Path, core: bool = False) -> dict:
         "no-op %": 100 * noop / cold,
         "edit s": edit,
         "edit %": 100 * edit / cold,
+        "text edit s": text_edit,
+        "text edit %": 100 * text_edit / cold,
         "watch edit s": watch_edit,
         "watch edit %": 100 * watch_edit / cold,
         "jobs=1 s": serial,
@@ -230,11 +239,12 @@ def bench(size: int, work: Path, core: bool = False) -> dict:
     }
 
 
-def _row(size, pdfs, total_pages, book_pages, cold, noop, edit, peak, web) -> dict:
+def _row(size, pdfs, total_pages, book_pages, cold, noop, edit, text_edit, peak, web) -> dict:
     row = {
         "cases": size, "pdfs": pdfs, "pages": total_pages, "book pages": book_pages,
         "cold s": cold, "no-op s": noop, "no-op %": 100 * noop / cold,
         "edit s": edit, "edit %": 100 * edit / cold,
+        "text edit s": text_edit, "text edit %": 100 * text_edit / cold,
     }  # fmt: skip
     rest = ("watch edit s", "watch edit %", "jobs=1 s", "speed-up", "peak MB")
     row.update(dict.fromkeys(rest, "—"))
