@@ -121,3 +121,40 @@ def test_the_print_book_carries_one_copy_of_its_cmyk_profile(every_profile):
             and o.read_bytes()[36:40] == b"acsp"  # an ICC profile's signature
         }
         assert profiles and len(profiles) == len(set(profiles.values()))
+
+
+HEADED_TABLE = """\
+{% extends "!case-body.html.j2" %}
+{% block colophon %}
+<table><tr><th>Coalition</th></tr><tr><td>{{ case.coalition }}</td></tr></table>
+{{ super() }}
+{% endblock %}
+"""
+
+
+def test_structure_ids_of_table_headers_are_unique_in_the_book(scratch):
+    """WeasyPrint numbers a table's header cells per document, so two parts laid out alone give
+    the same IDs: in the book each is made unique, and each data cell's /Headers still names
+    its own table's header."""
+    scratch.case("alpha")
+    scratch.case("beta")
+    layouts = scratch.root / "layouts"
+    layouts.mkdir()
+    (layouts / "case-body.html.j2").write_text(HEADED_TABLE, encoding="utf-8")
+    scratch.build()
+    with pikepdf.open(scratch.out / "en" / "casebook.pdf") as pdf:
+        found = list(elements(pdf.Root.StructTreeRoot))
+        headers = {str(e.ID): e for e in found if Name.ID in e}
+        ids = [str(e.ID) for e in found if Name.ID in e]
+        assert len(ids) == 2 and len(set(ids)) == 2  # one header cell in each case's part
+        cells = [e for e in found if isinstance(e.get(Name.A), Dictionary) and Name.Headers in e.A]
+        assert len(cells) == 2
+        for cell in cells:
+            (named,) = [str(h) for h in cell.A.Headers]
+            assert table_of(headers[named]).objgen == table_of(cell).objgen
+
+
+def table_of(element: pikepdf.Dictionary) -> pikepdf.Dictionary:
+    while Name.Table != element.S:
+        element = element.P
+    return element

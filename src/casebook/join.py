@@ -51,6 +51,7 @@ class Piece:
     pad: bool  # followed by a blank page if its page count is odd
     bookmarks: list  # per page: WeasyPrint's [level, label, [x, y], state], in CSS pixels
     heights: list  # per page: its height in CSS pixels
+    ids: bool = True  # it may have structure IDs (table header cells: a walk of its tree)
 
 
 class JoinError(Exception):
@@ -72,7 +73,7 @@ def join(pieces: list[Piece], blank: Piece, folios: list[Path]) -> tuple[bytes, 
             else:
                 source = stack.enter_context(pikepdf.open(piece.pdf))
                 first = len(book.pages)
-                tree.graft(source, piece.lang, index)
+                tree.graft(source, piece.lang, index, piece.ids)
             _merge_dests(book, source, dests)
             for offset in range(len(source.pages)):
                 page = book.pages[first + offset]
@@ -124,7 +125,7 @@ class _StructTree:
         keys = [int(self.nums[i]) for i in range(0, len(self.nums), 2)]
         self.next_key = max(keys, default=-1) + 1
 
-    def graft(self, source: pikepdf.Pdf, lang: str, part: int) -> None:
+    def graft(self, source: pikepdf.Pdf, lang: str, part: int, ids: bool = True) -> None:
         """Append `source`'s pages to the book, its top-level elements under the book's
         /Document and its /ParentTree entries shifted (then `renumber` each page)."""
         if self.root is None:
@@ -151,7 +152,8 @@ class _StructTree:
             element.P = self.document
             if lang != str(self.book.Root.Lang):
                 element.Lang = String(lang)
-            _prefix_ids(element, f"{part}-")
+            if ids:  # the walk is a fifth of a join: only for parts that have table headers
+                _prefix_ids(element, f"{part}-")
             self.document.K.append(element)
 
     def renumber(self, page: pikepdf.Page) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import time
 
 from weasyprint import Document
@@ -153,6 +154,7 @@ class Maker:
             "heights": [page.height for page in document.pages],
             "bookmarks": [page.bookmarks for page in document.pages],
             "warnings": list(dict.fromkeys(self.paginator.noted)),
+            "ids": bool(_HEADER_CELL.search(source.html)),
         }
         write_atomic(self.parts / f"{key}.pdf", pdf)
         write_atomic(sidecar, json.dumps(about).encode("utf-8"))  # last: the part is kept
@@ -180,6 +182,7 @@ class Maker:
                 pad,
                 about["bookmarks"],
                 about["heights"],
+                about.get("ids", True),
             ), about["warnings"]
 
         made = [piece(layout.front, False, True)]
@@ -224,6 +227,11 @@ class Maker:
         image, width, height = thumbnail((self.parts / f"{front}.pdf").read_bytes())
         write_atomic(kept, image)
         return image, width, height
+
+
+# A table's header cell: the only element WeasyPrint gives a structure ID (pdf/tags.py), which
+# the join makes unique in the book (join.py, `_prefix_ids`).
+_HEADER_CELL = re.compile(r"<th[\s/>]", re.IGNORECASE)
 
 
 def _thumbnail(target: Target, pdf: bytes) -> tuple[bytes, int, int] | None:
