@@ -12,8 +12,9 @@ in a fresh process:
 - no-op: the same build again (nothing changed);
 - edit: one case's text changed, then a build: the first " the " of the middle case's file
   doubled to two spaces (usually in its title, so the books' contents are laid out again too);
-- text edit: then a word of the same case's last paragraph changed (" the " → " this "), the
-  edit a typo fix makes: its parts and PDF, the joins and the site, but no contents;
+- text edit: then the last " the " of the same file changed to " this " (a word near the end
+  of its text), the edit a typo fix makes: its parts and PDF, the joins and the site, but not
+  the contents (unless the case's page count changes);
 - watch edit: the same edit in a long-lived process (`casebook watch` keeps fonts, stylesheets
   and laid-out book parts between builds);
 - jobs=1: a cold build with one process;
