@@ -329,9 +329,9 @@ def test_sigkill_while_writing_leaves_every_published_pdf_old_or_new_and_complet
         return sum(now[name] != before[name] for name in before)
 
     # (the moment, when it has come, how many PDFs are new after the kill, build options).
-    # With --jobs 1 a build publishes each PDF as it is made, the books first, each screen PDF
-    # with its thumbnail (drawn by the worker); then it saves its state and makes the pages and
-    # the manifest.
+    # With --jobs 1 a build publishes each PDF as it is made, the case PDFs first, each screen
+    # PDF with its thumbnail (drawn by the worker); then it saves its state and makes the pages
+    # and the manifest.
     moments: list[tuple[str, Callable[[], bool], range, tuple[str, ...]]] = [
         (
             "writing the first PDF",

@@ -324,6 +324,70 @@ def test_an_edit_rewrites_only_that_cases_pages_the_collections_and_the_index(sc
     assert index.stat().st_mtime_ns != after
 
 
+def test_the_case_pages_are_written_while_the_books_are_made(scratch, monkeypatch):
+    """With workers, the case pages and their search index start as soon as the case PDFs are
+    made, while the book is still being laid out and joined; the rest of the site after it."""
+    from casebook import site
+
+    stage = importlib.import_module("casebook.build")  # the module, not casebook.build()
+
+    for slug in ("alpha", "beta"):
+        scratch.case(slug)
+    events = []
+    case_pages, publish = site.Publishing._case_pages, stage._publish
+    monkeypatch.setattr(
+        site.Publishing,
+        "_case_pages",
+        lambda self, pdfs: events.append(("case pages", sorted(pdfs))) or case_pages(self, pdfs),
+    )
+    monkeypatch.setattr(
+        stage,
+        "_publish",
+        lambda project, state, made: (
+            events.append(("written", str(made.target.path))) or publish(project, state, made)
+        ),
+    )
+    scratch.build(jobs=2)
+    written = [what for event, what in events if event == "written"]
+    assert events.index(("case pages", ["en/alpha.pdf", "en/beta.pdf"])) == 2, events
+    assert sorted(written) == ["en/alpha.pdf", "en/beta.pdf", "en/casebook.pdf"]
+    assert written[-1] == "en/casebook.pdf"
+    for page in ("index.html", "en/alpha/index.html", "en/beta/index.html"):
+        assert (scratch.out / page).is_file(), page
+    assert (scratch.out / "pagefind" / "pagefind-entry.json").is_file()
+
+
+def test_a_book_that_fails_after_the_case_pages_started_leaves_no_indexing_behind(
+    scratch, monkeypatch
+):
+    """The join fails while Pagefind may be indexing the case pages: the build stops with the
+    error, stops Pagefind and removes its files; the next build publishes the whole site."""
+    from casebook import errors, join, make
+
+    for slug in ("alpha", "beta"):
+        scratch.case(slug)
+
+    def failing(*args):
+        raise join.JoinError("a link to #nowhere, which no part has")
+
+    monkeypatch.setattr(make, "join", failing)  # the workers are forked with it
+    with pytest.raises(errors.RenderError, match=re.escape("en/casebook.pdf: a link to #nowhere")):
+        scratch.build(jobs=2)
+    assert (scratch.out / "en" / "alpha" / "index.html").is_file()  # the pages had started
+    assert not (scratch.out / ".casebook" / "tmp").exists()
+    assert not (scratch.out / ".casebook" / "search.sha256").exists()
+    children = Path("/proc/self/task").glob("*/children")
+    running = [pid for f in children for pid in f.read_text().split()]
+    names = [Path(f"/proc/{pid}/comm").read_text().strip() for pid in running]
+    assert not [n for n in names if "pagefind" in n], names
+    monkeypatch.undo()
+    scratch.build(jobs=2)
+    assert (scratch.out / "en" / "casebook.pdf").is_file()
+    assert (scratch.out / "index.html").is_file()
+    assert (scratch.out / "pagefind" / "pagefind-entry.json").is_file()
+    assert (scratch.out / ".casebook" / "search.sha256").is_file()
+
+
 def test_the_pages_of_a_language_no_longer_published_are_removed(scratch):
     from .conftest import BILINGUAL
 

@@ -21,6 +21,7 @@ from .errors import CasebookError, LayoutWarnings
 from .load import load_content
 from .model import Casebook
 from .plan import (
+    BOOK,
     RESERVED_SLUGS,
     STATE,
     TEMPORARY,
@@ -31,7 +32,7 @@ from .plan import (
     make_plan,
     site_fingerprint,
 )
-from .profiles import profiles_named
+from .profiles import SCREEN, profiles_named
 from .progress import Reporter
 from .project import Project, catalogue_path
 from .publish import build_lock, inside, write_atomic
@@ -169,12 +170,20 @@ def build(
 
             return Renderer(project.layouts, project.fonts, casebook.source.language)
 
+        # The outputs of cases removed from the content go (they are on no page).
+        state.prune({str(t.path) for t in (*plan.targets, *plan.parts)}, [p.name for p in profiles])
+        publishing = None  # with workers: the site's case pages start once the case PDFs are made
         if workers is not None and todo:  # the site's modules and templates, loaded and
             import pypdfium2  # noqa: F401  # compiled while the workers start
 
             from . import site
 
             site.prepare(renderer(), casebook)
+            publishing = site.Publishing(project.out, casebook, state, renderer())
+            stack.callback(publishing.cancel)
+            publishing.expect(
+                str(t.path) for t in todo if t.kind != BOOK and t.profile == SCREEN.name
+            )
         reporter.start(len(todo))
         parts = {(t.profile, t.language, t.case): t for t in plan.parts}
         try:
@@ -193,23 +202,27 @@ def build(
                     output = _output(project, made.target, record["pages"], record["bytes"])
                     result.up_to_date.append(output)
                     reporter.made(_shown(output.path), record["pages"], record["bytes"], 0.0)
+                    if publishing is not None:
+                        publishing.written(str(made.target.path))
                     continue
                 _publish(project, state, made)
                 output = _output(project, made.target, made.pages, len(made.pdf))
                 result.outputs.append(output)
                 reporter.made(_shown(output.path), made.pages, len(made.pdf), made.seconds)
+                if publishing is not None:
+                    publishing.written(str(made.target.path))
         finally:
             reporter.stop()
             state.save()
-        # 9. Publish the site: drop outputs of removed cases; thumbnails, pages, manifest (again
-        # only when what they show changed).
-        state.prune({str(t.path) for t in (*plan.targets, *plan.parts)}, [p.name for p in profiles])
+        # 9. Publish the site: thumbnails, pages, manifest (again only when what they show
+        # changed; the case pages may be done already).
         state.forget_parts()
         site = site_fingerprint(plan, state)
-        if not state.site_is(site):
-            from .site import publish_site
+        if publishing is not None or not state.site_is(site):
+            from .site import Publishing
 
-            publish_site(project.out, casebook, state, renderer())
+            publishing = publishing or Publishing(project.out, casebook, state, renderer())
+            publishing.finish()
             state.site = site
         state.save()
         if workers is not None and not todo:  # the project was not edited after all

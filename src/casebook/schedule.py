@@ -11,9 +11,13 @@ A case PDF is one task. A book is a small graph of tasks (book.py, make.py):
           like the blank page, laid out once for all the books of a profile: `_Furniture`)
         → the join (every part kept) → the book
 
-Tasks wait in a queue ordered by how close they are to finishing an output (joins first, then
-front matter, index and folio sheets, then case parts, then case PDFs), and no more are handed
-out than there are workers, so a book's last steps never wait behind the whole queue. The
+Tasks wait in a queue ordered by how close they are to finishing an output: joins first, then
+front matter, index and folio sheets, then case PDFs, then case parts. Case PDFs come before
+case parts because the site's case pages and their search index wait for the last of them (and
+then run in the main process while the books are joined: site.py), and because in an edit the
+case's PDF then starts at once beside its part, not after the other books' cheap lookups. No
+more tasks are handed out than there are workers, so a book's last steps never wait behind the
+whole queue. The
 workers are a `concurrent.futures` process pool; with one job, or in `casebook watch`, the same
 tasks run in this process.
 """
@@ -38,7 +42,7 @@ from .plan import BOOK, TEMPORARY, Plan, State, Target
 from .project import Project
 
 # Task priorities: lower runs first.
-_JOIN, _MATTER, _PART, _CASE = range(4)
+_JOIN, _MATTER, _CASE, _PART = range(4)
 
 
 class _Book:

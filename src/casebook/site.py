@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from io import BytesIO
@@ -64,42 +66,106 @@ def prepare(renderer: Renderer, casebook: Casebook) -> None:
 def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer) -> None:
     """Thumbnails, the web edition (the collection page and a page per case of every edition,
     their search index), the manifest, the pages' assets."""
-    pdfs = {
-        path: record
-        for path, record in state.outputs.items()
-        if record["profile"] == SCREEN.name and (out / path).is_file()
-    }
-    for path, record in pdfs.items():
-        _thumbnail(out, path, record)
-    renderer.forget_texts()  # a watch session's renderer: this build's cases only
-    web = _Web(casebook, pdfs, renderer)
-    cases = {
-        case_page(edition.language, case.slug): web.case(edition, case)
-        for edition in casebook.editions
-        for case in web.published(edition)
-    }
-    for path, html in cases.items():
-        _write_if_changed(inside(out, path), html.encode("utf-8"))
-    _remove_old_pages(out, casebook, cases)
-    digest = pages_digest(cases)
-    indexing = None if index_is(out, digest) else Indexing(out, out / TEMPORARY, digest)
-    try:  # the collection pages, while Pagefind indexes the case pages
-        for edition in casebook.editions:
-            page = collection_page(casebook, edition.language)
-            _write_if_changed(inside(out, page), web.collection(edition).encode("utf-8"))
-    except BaseException:
+    Publishing(out, casebook, state, renderer).finish()
+
+
+class Publishing:
+    """The web edition being published, in two steps. The case pages need only the case PDFs,
+    so a build starts them (`case_pages`: the pages written, Pagefind started on them) in a
+    thread of their own as soon as its last case PDF is made, while the books are still being
+    laid out and joined; `finish` then writes what needs the books too (the collection pages,
+    the manifest) and waits for the search index. `cancel` stops what was started."""
+
+    def __init__(self, out: Path, casebook: Casebook, state: State, renderer: Renderer):
+        self.out, self.casebook, self.state, self.renderer = out, casebook, state, renderer
+        self._waiting: set[str] = set()  # the case PDFs the case pages wait for
+        self._started: Future | None = None
+
+    def expect(self, paths: Iterable[str]) -> None:
+        """The screen case PDFs (paths in the output folder) the build will write or confirm:
+        the case pages start when `written` has been told of each (at once if there is none)."""
+        self._waiting = set(paths)
+        if not self._waiting:
+            self.case_pages()
+
+    def written(self, path: str) -> None:
+        """`path` is written, or found unchanged, and recorded in the state."""
+        self._waiting.discard(path)
+        if not self._waiting:
+            self.case_pages()
+
+    def case_pages(self) -> None:
+        """Start writing the case pages and indexing them, in a thread: from here on, until
+        `finish`, the caller writes no case PDF and uses this renderer for nothing else."""
+        if self._started is None:
+            pdfs = self._pdfs()  # read here: the thread reads no record the caller writes
+            thread = ThreadPoolExecutor(1, thread_name_prefix="case-pages")
+            self._started = thread.submit(self._case_pages, pdfs)
+            thread.shutdown(wait=False)  # the thread ends with its task
+
+    def finish(self) -> None:
+        pdfs = self._pdfs()
+        if self._started is not None:
+            cases, indexing = self._started.result()
+            self._started = None  # finished here, cancelled here if need be
+        else:
+            cases, indexing = self._case_pages(pdfs)
+        web = _Web(self.casebook, pdfs, self.renderer)
+        try:  # the collection pages, while Pagefind indexes the case pages
+            for edition in self.casebook.editions:
+                page = collection_page(self.casebook, edition.language)
+                _write_if_changed(inside(self.out, page), web.collection(edition).encode("utf-8"))
+        except BaseException:
+            if indexing is not None:
+                indexing.cancel()
+            raise
         if indexing is not None:
-            indexing.cancel()
-        raise
-    if indexing is not None:
-        indexing.finish()
-    manifest = _manifest(casebook, pdfs, list(cases))
-    _write_if_changed(out / "manifest.json", manifest.encode("utf-8"))
-    for sheet in SITE_STYLESHEETS:
-        _write_if_changed(out / sheet, renderer.layouts.path(sheet).read_bytes())
-    _write_if_changed(out / "fonts.css", renderer.web_font_css("fonts/").encode("utf-8"))
-    for face in renderer.font_faces:  # every font present; a browser loads those it uses
-        _write_if_changed(out / "fonts" / face.path.name, face.path.read_bytes())
+            indexing.finish()
+        out = self.out
+        manifest = _manifest(self.casebook, pdfs, list(cases))
+        _write_if_changed(out / "manifest.json", manifest.encode("utf-8"))
+        for sheet in SITE_STYLESHEETS:
+            _write_if_changed(out / sheet, self.renderer.layouts.path(sheet).read_bytes())
+        _write_if_changed(out / "fonts.css", self.renderer.web_font_css("fonts/").encode("utf-8"))
+        for face in self.renderer.font_faces:  # every font present; a browser loads those it uses
+            _write_if_changed(out / "fonts" / face.path.name, face.path.read_bytes())
+
+    def cancel(self) -> None:
+        """Wait for the case pages if they were started, and stop their indexing."""
+        if self._started is not None:
+            with contextlib.suppress(Exception):
+                _, indexing = self._started.result()
+                if indexing is not None:
+                    indexing.cancel()
+
+    def _pdfs(self) -> dict[str, dict]:
+        """The screen PDFs written, each with its thumbnail (drawn now if a worker did not)."""
+        pdfs = {
+            path: record
+            for path, record in self.state.outputs.items()
+            if record["profile"] == SCREEN.name and (self.out / path).is_file()
+        }
+        for path, record in pdfs.items():
+            _thumbnail(self.out, path, record)
+        return pdfs
+
+    def _case_pages(self, pdfs: dict[str, dict]) -> tuple[dict[str, str], Indexing | None]:
+        """The case pages of every edition written (those of cases gone removed), and Pagefind
+        started on them unless the index in place was made from exactly these."""
+        self.renderer.forget_texts()  # a watch session's renderer: this build's cases only
+        web = _Web(self.casebook, pdfs, self.renderer)
+        cases = {
+            case_page(edition.language, case.slug): web.case(edition, case)
+            for edition in self.casebook.editions
+            for case in web.published(edition)
+        }
+        for path, html in cases.items():
+            _write_if_changed(inside(self.out, path), html.encode("utf-8"))
+        _remove_old_pages(self.out, self.casebook, cases)
+        digest = pages_digest(cases)
+        if index_is(self.out, digest):
+            return cases, None
+        return cases, Indexing(self.out, self.out / TEMPORARY, digest)
 
 
 def _remove_old_pages(out: Path, casebook: Casebook, cases: dict[str, str]) -> None:
