@@ -6,15 +6,17 @@
 
 For each N it writes a project of N cases (the ten shipped cases repeated under new slugs and
 coalition names; every fifth one with the shipped Spanish translation) and measures, each build
-in a fresh process:
+in a fresh process (the median of REPEATS runs where marked *):
 
-- cold: a full build into an empty folder (default --jobs: the number of cores);
+- cold*: a full build into an empty folder (default --jobs: the number of cores; repeated up
+  to REPEATED_COLD cases);
 - no-op: the same build again (nothing changed);
-- edit: one case's text changed, then a build: the first " the " of the middle case's file
-  doubled to two spaces (usually in its title, so the books' contents are laid out again too);
-- text edit: then the last " the " of the same file changed to " this " (a word near the end
-  of its text), the edit a typo fix makes: its parts and PDF, the joins and the site, but not
-  the contents (unless the case's page count changes);
+- edit*: one case's text changed, then a build: the first " the " of the middle case's file
+  doubled to two spaces (usually in its title, so the books' contents are laid out again too),
+  then undone, then doubled again, a build after each;
+- text edit*: then the last " the " of the same file changed to " this " (a word near the end
+  of its text), and back, and again: the edit a typo fix makes: its parts and PDF, the joins
+  and the site, but not the contents (unless the case's page count changes);
 - watch edit: the same edit in a long-lived process (`casebook watch` keeps fonts, stylesheets
   and laid-out book parts between builds);
 - jobs=1: a cold build with one process;
@@ -23,9 +25,9 @@ in a fresh process:
 - web: the seconds a second cold build (in a fresh process, into another folder) spends in the
   site stage: the web edition's pages and search index (see WEB: the case pages overlap the
   books); web % is its share of the cold build;
-- naive: plain WeasyPrint rendering each HTML file the build emits (`--html`), one after
+- naive*: plain WeasyPrint rendering each HTML file the build emits (`--html`), one after
   another, in one fresh process, timed from outside as the builds are (process start and
-  imports counted on both sides); the ratio is cold / naive.
+  imports counted on both sides; repeated as the cold build is); the ratio is cold / naive.
 """
 
 from __future__ import annotations
@@ -35,12 +37,18 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+# Builds and naive runs are timed REPEATS times and the median kept: the edits at every size,
+# the cold build and the naive way up to REPEATED_COLD cases (a cold build of 200 cases takes
+# a minute, the naive way two). Single runs on a shared 2-core machine vary by 20 % and more.
+REPEATS = 3
+REPEATED_COLD = 50
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
 
@@ -148,6 +156,20 @@ def timed_build(content: Path, out: Path, *args: str) -> tuple[float, int]:
     return seconds, peak
 
 
+def median_edit(content: Path, out: Path, edited: Path, at: int, old: str, new: str) -> float:
+    """The median wall seconds of REPEATS builds, each after the same one-case edit: `old` at
+    character `at` of `edited` made `new`, then back, and so on (the file left as the last
+    build saw it)."""
+    seconds = []
+    for number in range(REPEATS):
+        before, after = (old, new) if number % 2 == 0 else (new, old)
+        text = edited.read_text(encoding="utf-8")
+        assert text[at : at + len(before)] == before, f"{edited}: no {before!r} at {at}"
+        edited.write_text(text[:at] + after + text[at + len(before) :], encoding="utf-8")
+        seconds.append(timed_build(content, out)[0])
+    return statistics.median(seconds)
+
+
 def watch_mode_edit(content: Path, out: Path, edited: Path) -> float:
     """Seconds for one-case edit in a long-lived process (`casebook watch` keeps its session)."""
     script = (
@@ -200,26 +222,32 @@ def bench(size: int, work: Path, core: bool = False) -> dict:
     root = work / f"n{size}"
     content = make_corpus(root, size)
     out = root / "build"
-    cold, peak = timed_build(content, out)
+    repeats = REPEATS if size <= REPEATED_COLD else 1
+    colds = []
+    for _ in range(repeats):  # each into an empty folder; the last one's build stays
+        shutil.rmtree(out, ignore_errors=True)
+        colds.append(timed_build(content, out))
+    cold, peak = statistics.median(c[0] for c in colds), max(c[1] for c in colds)
     total_pages, book_pages, pdfs = pages_written(out)
     noop, _ = timed_build(content, out)
     web = web_edition(content, root / "build-web")
     edited = sorted((content / "cases").iterdir())[size // 2] / "en.yaml"
-    edited.write_text(edited.read_text(encoding="utf-8").replace(" the ", " the  ", 1))
-    edit, _ = timed_build(content, out)
-    text = edited.read_text(encoding="utf-8")
-    last = text.rindex(" the ")
-    edited.write_text(text[:last] + " this " + text[last + 5 :], encoding="utf-8")
-    text_edit, _ = timed_build(content, out)
+    first = edited.read_text(encoding="utf-8").index(" the ")  # usually in its title
+    edit = median_edit(content, out, edited, first, " the ", " the  ")
+    last = edited.read_text(encoding="utf-8").rindex(" the ")  # near the end of its text
+    text_edit = median_edit(content, out, edited, last, " the ", " this ")
     if core:  # the three builds a publisher runs all day; the rest takes hours at N = 1000
         shutil.rmtree(root)
         return _row(size, pdfs, total_pages, book_pages, cold, noop, edit, text_edit, peak, web)
     serial, serial_peak = timed_build(content, root / "build-j1", "--jobs", "1")
     watch_edit = watch_mode_edit(content, root / "build-watch", edited)
     timed_build(content, root / "build-html", "--html")
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", NAIVE, str(root / "build-html")], check=True)
-    naive = time.perf_counter() - started
+    naives = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", NAIVE, str(root / "build-html")], check=True)
+        naives.append(time.perf_counter() - started)
+    naive = statistics.median(naives)
     shutil.rmtree(root)
     return {
         "cases": size,

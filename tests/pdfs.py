@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
+import pymupdf
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
 
@@ -55,6 +58,38 @@ def missing_words(passage: str, have: Counter) -> Counter:
             missing[first] -= 1
             missing[second] -= 1
     return +missing
+
+
+class Character(NamedTuple):
+    """A character as MuPDF reads it (much faster than pdfplumber on long documents)."""
+
+    text: str
+    font: str
+    size: float
+    x1: float
+    top: float  # from the top of the page, of the font's box (ascender to descender)
+    bottom: float
+    line: int  # the number of its line on the page, in MuPDF's reading order
+
+
+def characters(page: pymupdf.Page) -> list[Character]:
+    """Every character MuPDF finds on `page`, with its font, size and box."""
+    lines = (
+        line for block in page.get_text("rawdict")["blocks"] for line in block.get("lines", ())
+    )
+    return [
+        Character(char["c"], span["font"], span["size"], *itemgetter(2, 1, 3)(char["bbox"]), n)
+        for n, line in enumerate(lines)
+        for span in line["spans"]
+        for char in span["chars"]
+    ]
+
+
+def text_of(found: list[Character]) -> str:
+    """The text of these characters, a line break where their line changes."""
+    return "".join(
+        ("\n" if n and c.line != found[n - 1].line else "") + c.text for n, c in enumerate(found)
+    )
 
 
 def font_names(path: Path) -> dict[str, bool]:

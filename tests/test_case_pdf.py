@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pdfplumber
+import pymupdf
 import pytest
 import yaml
 from pypdf import PdfReader
@@ -15,7 +16,18 @@ from pypdf import PdfReader
 import casebook
 
 from .conftest import CASE, CONTENT, ROOT
-from .pdfs import MM, font_names, missing_words, normalise, outline, pdf_text, words
+from .pdfs import (
+    MM,
+    Character,
+    characters,
+    font_names,
+    missing_words,
+    normalise,
+    outline,
+    pdf_text,
+    text_of,
+    words,
+)
 
 SLUGS = sorted(p.name for p in (CONTENT / "cases").iterdir() if (p / "en.yaml").is_file())
 FAMILIES = ("Source-Serif-4", "Source-Sans-3")
@@ -118,10 +130,9 @@ def test_running_head_folio_and_footnote_at_page_foot(shipped, slug):
         assert "CIVICUS" in foot_text or "Bond" in foot_text
 
 
-def is_body(obj: dict) -> bool:
+def is_body(char: Character) -> bool:
     """A character of the body text: the serif at 10 pt (headings are sans, notes smaller)."""
-    is_char = obj["object_type"] == "char"
-    return is_char and "Serif" in obj["fontname"] and 9.5 <= obj["size"] <= 10.5
+    return "Serif" in char.font and 9.5 <= char.size <= 10.5
 
 
 def prose(markdown: str) -> str:
@@ -141,18 +152,17 @@ def test_body_text_stays_inside_the_text_column(shipped, slug):
     one), and every word of every section's paragraphs and lists is among them."""
     _, out = shipped
     texts = []
-    with pdfplumber.open(out / "en" / f"{slug}.pdf") as pdf:
-        for page in pdf.pages:
-            number = page.page_number
-            right = page.width - 70 * MM
-            body = [c for c in page.chars if is_body(c)]
-            over = [c["text"] for c in body if c["x1"] > right + 1]
+    with pymupdf.open(out / "en" / f"{slug}.pdf") as pdf:
+        for number, page in enumerate(pdf, 1):
+            right = page.rect.width - 70 * MM
+            body = [c for c in characters(page) if is_body(c)]
+            over = [c.text for c in body if c.x1 > right + 1]
             assert not over, f"page {number}: text past the column: {''.join(over)}"
-            if number < len(pdf.pages):
+            if number < len(pdf):
                 assert body, f"page {number} holds no body text"
-                short = right - max(c["x1"] for c in body)
+                short = right - max(c.x1 for c in body if c.text != " ")
                 assert short < 2, f"page {number}: no line reaches the column's edge ({short:.1f})"
-            texts.append(page.filter(is_body).extract_text())
+            texts.append(text_of(body))
     have = words("\n".join(texts))
     for index, section in enumerate(source(slug)["sections"]):
         missing = missing_words(prose(section["body"]), have)
