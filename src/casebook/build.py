@@ -202,13 +202,11 @@ def build(
                     output = _output(project, made.target, record["pages"], record["bytes"])
                     result.up_to_date.append(output)
                     reporter.made(_shown(output.path), record["pages"], record["bytes"], 0.0)
-                    if publishing is not None:
-                        publishing.written(str(made.target.path))
-                    continue
-                _publish(project, state, made)
-                output = _output(project, made.target, made.pages, len(made.pdf))
-                result.outputs.append(output)
-                reporter.made(_shown(output.path), made.pages, len(made.pdf), made.seconds)
+                else:
+                    _publish(project, state, made)
+                    output = _output(project, made.target, made.pages, len(made.pdf))
+                    result.outputs.append(output)
+                    reporter.made(_shown(output.path), made.pages, len(made.pdf), made.seconds)
                 if publishing is not None:
                     publishing.written(str(made.target.path))
         finally:

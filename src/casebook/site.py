@@ -4,9 +4,10 @@ The web edition: for each language a collection page (`index.html` for the sourc
 `<lang>/index.html` for the others) with every case, its full text behind "Read more" and its
 downloads, and a page per case (`<lang>/<slug>/index.html`); their search index (search.py).
 
-Runs after every build, on what the state records, so a partial build still gives complete
-pages. Thumbnails are made again only when their PDF changed; pages and the manifest are written
-only when their text changed.
+Runs at every build, on what the state records, so a partial build still gives complete
+pages: the case pages and their index as soon as the build's case PDFs are written (while its
+books are still being made), the rest after the books. Thumbnails are made again only when
+their PDF changed; pages and the manifest are written only when their text changed.
 """
 
 from __future__ import annotations
@@ -63,18 +64,14 @@ def prepare(renderer: Renderer, casebook: Casebook) -> None:
     renderer.font_faces  # noqa: B018 (read once, kept)
 
 
-def publish_site(out: Path, casebook: Casebook, state: State, renderer: Renderer) -> None:
-    """Thumbnails, the web edition (the collection page and a page per case of every edition,
-    their search index), the manifest, the pages' assets."""
-    Publishing(out, casebook, state, renderer).finish()
-
-
 class Publishing:
-    """The web edition being published, in two steps. The case pages need only the case PDFs,
-    so a build starts them (`case_pages`: the pages written, Pagefind started on them) in a
-    thread of their own as soon as its last case PDF is made, while the books are still being
-    laid out and joined; `finish` then writes what needs the books too (the collection pages,
-    the manifest) and waits for the search index. `cancel` stops what was started."""
+    """Thumbnails, the web edition (the collection page and a page per case of every edition,
+    their search index), the manifest, the pages' assets: published in two steps, or at once
+    by `finish`. The case pages need only the case PDFs, so a build starts them (`case_pages`:
+    the pages written, Pagefind started on them) in a thread of their own as soon as its last
+    case PDF is made, while the books are still being laid out and joined; `finish` then
+    writes what needs the books too (the collection pages, the manifest) and waits for the
+    search index. `cancel` stops what was started."""
 
     def __init__(self, out: Path, casebook: Casebook, state: State, renderer: Renderer):
         self.out, self.casebook, self.state, self.renderer = out, casebook, state, renderer
@@ -218,7 +215,7 @@ class _Web:
         path, _ = self.published_pdfs[language, slug]
         return Download(root + path, language, self.label(path), self.absolute(path))
 
-    @functools.cache  # noqa: B019 (one _Web per publish_site call)
+    @functools.cache  # noqa: B019 (one _Web per step of a publishing)
     def label(self, path: str) -> Markup:
         """A download's words, in its language: "Download case study (PDF, 3 pages, 34 kB)"."""
         record = self.pdfs[path]
@@ -417,4 +414,4 @@ def _write_if_changed(target: Path, data: bytes) -> None:
     write_atomic(target, data)
 
 
-__all__ = ["publish_site"]
+__all__ = ["Publishing"]
