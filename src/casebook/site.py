@@ -101,6 +101,8 @@ class Publishing:
             thread.shutdown(wait=False)  # the thread ends with its task
 
     def finish(self) -> None:
+        """The case pages (if not started), the collection pages, the search index in place,
+        the manifest and the pages' assets."""
         pdfs = self._pdfs()
         if self._started is not None:
             cases, indexing = self._started.result()
