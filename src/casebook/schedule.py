@@ -17,9 +17,8 @@ case parts because the site's case pages and their search index wait for the las
 then run in the main process while the books are joined: site.py), and because in an edit the
 case's PDF then starts at once beside its part, not after the other books' cheap lookups. No
 more tasks are handed out than there are workers, so a book's last steps never wait behind the
-whole queue. The
-workers are a `concurrent.futures` process pool; with one job, or in `casebook watch`, the same
-tasks run in this process.
+whole queue. The workers are a `concurrent.futures` process pool; with one job, or in
+`casebook watch`, the same tasks run in this process.
 """
 
 from __future__ import annotations
